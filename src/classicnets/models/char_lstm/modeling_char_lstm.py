@@ -1,0 +1,252 @@
+"""Character-level LSTM language model, readable top to bottom.
+
+    input_ids (B, T) -> embedding or one-hot (B, T, E) -> LSTM x L (B, T, H) -> dropout -> head (B, T, V)
+
+The recurrent state `(h, c)`, each (L, B, H), is returned as `state` and fed back by `generate()`, so every new
+character costs one LSTM step instead of a pass over the whole prefix.
+"""
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from transformers import GenerationMixin, PreTrainedModel
+from transformers import initialization as init
+from transformers.utils import ModelOutput
+
+from .configuration_char_lstm import CharLSTMConfig
+
+LSTMState = tuple[torch.Tensor, torch.Tensor]
+
+
+@dataclass
+class CharLSTMOutput(ModelOutput):
+    """
+    Args:
+        last_hidden_state (`torch.FloatTensor` of shape `(batch_size, sequence_length, hidden_size)`):
+            Output of the top LSTM layer at every position (zeros at padded positions).
+        state (`tuple(torch.FloatTensor, torch.FloatTensor)`, each `(num_layers, batch_size, hidden_size)`):
+            `(h, c)` after the last non-padded position of each row.
+    """
+
+    last_hidden_state: torch.FloatTensor | None = None
+    state: LSTMState | None = None
+
+
+@dataclass
+class CharLSTMCausalLMOutput(ModelOutput):
+    """
+    Args:
+        loss (`torch.FloatTensor` of shape `()`, returned when `labels` are given):
+            Mean next-character cross entropy in nats over the positions whose shifted label is not -100.
+        logits (`torch.FloatTensor` of shape `(batch_size, sequence_length, vocab_size)`):
+            Next-character scores at every position.
+        state (`tuple(torch.FloatTensor, torch.FloatTensor)`, each `(num_layers, batch_size, hidden_size)`):
+            The recurrent state to continue from.
+    """
+
+    loss: torch.FloatTensor | None = None
+    logits: torch.FloatTensor | None = None
+    state: LSTMState | None = None
+
+
+class CharLSTMPreTrainedModel(PreTrainedModel):
+    config: CharLSTMConfig
+    config_class = CharLSTMConfig
+    base_model_prefix = "model"
+    main_input_name = "input_ids"
+    _is_stateful = True  # generation carries `state`, not a key/value cache
+    _supports_sdpa = False
+
+    @torch.no_grad()
+    def _init_weights(self, module: nn.Module):
+        # transformers v5 calls this after __init__ (and skips weights that come from a checkpoint),
+        # so the intended initialisation lives here rather than in the constructors.
+        if isinstance(module, nn.Embedding):
+            init.normal_(module.weight, mean=0.0, std=self.config.initializer_range)
+        elif isinstance(module, nn.LSTM):
+            bound = module.hidden_size**-0.5  # PyTorch's default LSTM init ...
+            for name, param in module.named_parameters():
+                init.uniform_(param, -bound, bound)
+                if name.startswith("bias_ih"):  # ... plus a forget-gate bias of 1 (Jozefowicz et al. 2015)
+                    hidden = module.hidden_size
+                    param[hidden : 2 * hidden].fill_(1.0)
+        elif isinstance(module, nn.Linear):
+            bound = module.in_features**-0.5
+            init.uniform_(module.weight, -bound, bound)
+            if module.bias is not None:
+                init.zeros_(module.bias)
+
+
+class CharLSTMModel(CharLSTMPreTrainedModel):
+    """The LSTM stack without the output head: `input_ids` (B, T) -> hidden states (B, T, H) and `state`."""
+
+    def __init__(self, config: CharLSTMConfig):
+        super().__init__(config)
+        self.embed_tokens = (
+            nn.Embedding(config.vocab_size, config.embedding_size) if config.embedding_size is not None else None
+        )
+        input_size = config.embedding_size if config.embedding_size is not None else config.vocab_size
+        self.dropout = nn.Dropout(config.dropout)
+        self.lstm = nn.LSTM(
+            input_size,
+            config.hidden_size,
+            num_layers=config.num_layers,
+            dropout=config.dropout if config.num_layers > 1 else 0.0,
+            batch_first=True,
+        )
+        self.post_init()
+
+    def get_input_embeddings(self):
+        return self.embed_tokens
+
+    def set_input_embeddings(self, value):
+        self.embed_tokens = value
+
+    def embed(self, input_ids: torch.LongTensor) -> torch.Tensor:
+        """(B, T) ids -> (B, T, E) inputs of the first LSTM layer."""
+        if input_ids.numel() and (input_ids.min() < 0 or input_ids.max() >= self.config.vocab_size):
+            raise ValueError(
+                f"input_ids must lie in [0, {self.config.vocab_size}); got values from {int(input_ids.min())} "
+                f"to {int(input_ids.max())}. Encode text with this model's own tokenizer."
+            )
+        if self.embed_tokens is None:
+            return F.one_hot(input_ids, self.config.vocab_size).to(self.lstm.weight_ih_l0.dtype)
+        return self.embed_tokens(input_ids)
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        state: LSTMState | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        return_dict: bool | None = None,
+        **kwargs,
+    ) -> CharLSTMOutput:
+        r"""
+        Args:
+            input_ids (`torch.LongTensor` of shape `(batch_size, sequence_length)`): Character ids.
+            attention_mask (`torch.Tensor` of shape `(batch_size, sequence_length)`, *optional*):
+                1 for real characters, 0 for padding (left or right). Padded positions leave the state
+                untouched, so a left-padded row ends in the same state as the same row unpadded.
+            state (`tuple(torch.FloatTensor, torch.FloatTensor)`, *optional*): `(h, c)` to start from.
+            inputs_embeds (`torch.FloatTensor` of shape `(batch_size, sequence_length, input_size)`, *optional*).
+        """
+        if (input_ids is None) == (inputs_embeds is None):
+            raise ValueError("Pass exactly one of input_ids or inputs_embeds.")
+        x = self.embed(input_ids) if inputs_embeds is None else inputs_embeds  # (B, T, E)
+        if x.shape[1] == 0:
+            raise ValueError("The input is empty (sequence length 0): give at least one character.")
+        x = self.dropout(x)
+        if attention_mask is not None and not bool(attention_mask.all()):
+            hidden, state = self._masked_lstm(x, attention_mask, state)
+        else:
+            hidden, state = self.lstm(x, state)  # (B, T, H), ((L, B, H), (L, B, H))
+        return CharLSTMOutput(last_hidden_state=hidden, state=state)
+
+    def _masked_lstm(self, x: torch.Tensor, attention_mask: torch.Tensor, state: LSTMState | None):
+        """Run the LSTM over the unmasked positions of each row only (any padding side)."""
+        keep = attention_mask.bool()
+        lengths = keep.sum(dim=1)
+        if bool((lengths == 0).any()):
+            raise ValueError("A row of attention_mask is all zeros: every sequence needs at least one character.")
+        # Move each row's real positions to the front (stable), pack, run, and move the outputs back.
+        order = torch.sort((~keep).to(torch.int8), dim=1, stable=True).indices  # (B, T)
+        gathered = torch.gather(x, 1, order.unsqueeze(-1).expand_as(x))
+        packed = pack_padded_sequence(gathered, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        out, state = self.lstm(packed, state)
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])  # (B, T, H), zeros past len
+        hidden = torch.zeros_like(out).scatter_(1, order.unsqueeze(-1).expand_as(out), out)
+        return hidden, state
+
+
+class CharLSTMForCausalLM(CharLSTMPreTrainedModel, GenerationMixin):
+    """Char-LSTM with a next-character head; works with `generate()` and the text-generation pipeline."""
+
+    _tied_weights_keys = {"lm_head.weight": "model.embed_tokens.weight"}
+
+    def __init__(self, config: CharLSTMConfig):
+        super().__init__(config)
+        self.model = CharLSTMModel(config)
+        self.dropout = nn.Dropout(config.dropout)
+        self.lm_head = nn.Linear(config.hidden_size, config.vocab_size)
+        self.post_init()
+
+    def get_output_embeddings(self):
+        return self.lm_head
+
+    def set_output_embeddings(self, new_embeddings):
+        self.lm_head = new_embeddings
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        state: LSTMState | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.LongTensor | None = None,
+        return_dict: bool | None = None,
+        logits_to_keep: int = 0,
+        **kwargs,
+    ) -> CharLSTMCausalLMOutput:
+        r"""
+        Args:
+            input_ids (`torch.LongTensor` of shape `(batch_size, sequence_length)`): Character ids.
+            attention_mask (`torch.Tensor` of shape `(batch_size, sequence_length)`, *optional*): See [`CharLSTMModel`].
+            state (`tuple(torch.FloatTensor, torch.FloatTensor)`, *optional*): `(h, c)` to continue from.
+            labels (`torch.LongTensor` of shape `(batch_size, sequence_length)`, *optional*):
+                Usually `input_ids` itself; shifted inside the model so position t predicts label t+1.
+                -100 marks positions left out of the loss.
+            logits_to_keep (`int`): If > 0, compute logits for the last `logits_to_keep` positions only.
+        """
+        outputs = self.model(input_ids, attention_mask=attention_mask, state=state, inputs_embeds=inputs_embeds)
+        hidden = self.dropout(outputs.last_hidden_state)  # (B, T, H)
+        if logits_to_keep:
+            hidden = hidden[:, -logits_to_keep:]
+        logits = self.lm_head(hidden)  # (B, T, V)
+        loss = None
+        if labels is not None:
+            loss = next_token_loss(logits, labels)
+        return CharLSTMCausalLMOutput(loss=loss, logits=logits, state=outputs.state)
+
+    # --- generation: carry (h, c) from step to step -------------------------------------------------------
+
+    def prepare_inputs_for_generation(
+        self,
+        input_ids: torch.LongTensor,
+        state: LSTMState | None = None,
+        attention_mask: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        **kwargs,
+    ) -> dict:
+        if state is not None:
+            # The prefix is already folded into `state`: feed only the newest character, which is never padding.
+            return {"input_ids": input_ids[:, -1:], "state": state, "logits_to_keep": 1}
+        if input_ids.shape[1] == 0:
+            raise ValueError("The prompt is empty: give at least one character to start from.")
+        return {"input_ids": input_ids, "attention_mask": attention_mask, "logits_to_keep": 1}
+
+    def _update_model_kwargs_for_generation(self, outputs, model_kwargs, is_encoder_decoder=False, num_new_tokens=1):
+        model_kwargs["state"] = outputs.state
+        return super()._update_model_kwargs_for_generation(outputs, model_kwargs, is_encoder_decoder, num_new_tokens)
+
+    def _reorder_cache(self, state: LSTMState, beam_idx: torch.LongTensor) -> LSTMState:
+        return tuple(s.index_select(1, beam_idx.to(s.device)) for s in state)
+
+
+def next_token_loss(logits: torch.Tensor, labels: torch.LongTensor) -> torch.Tensor:
+    """Cross entropy of position t's logits against label t+1, ignoring -100. logits (B, T, V), labels (B, T)."""
+    shift_logits = logits[:, :-1].reshape(-1, logits.shape[-1]).float()
+    shift_labels = labels[:, 1:].reshape(-1).to(logits.device)
+    return F.cross_entropy(shift_logits, shift_labels, ignore_index=-100)
+
+
+__all__ = [
+    "CharLSTMCausalLMOutput",
+    "CharLSTMForCausalLM",
+    "CharLSTMModel",
+    "CharLSTMOutput",
+    "CharLSTMPreTrainedModel",
+]
