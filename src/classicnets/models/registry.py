@@ -19,10 +19,37 @@ def family_auto_classes() -> list[dict]:
     return [importlib.import_module(name).AUTO_CLASSES for name in FAMILY_MODULES]
 
 
+def refuse_foreign_checkpoints(config_cls) -> None:
+    """Make `<OurConfig>.from_pretrained` (and so `<OurModel>.from_pretrained`) refuse another model type.
+
+    transformers only logs a warning and then builds our model from a foreign config, which fails later with a
+    confusing message (or silently misloads). Done here, once for every family, rather than in each config file.
+    """
+    if getattr(config_cls.get_config_dict, "_classicnets_checked", False):
+        return
+    original = config_cls.get_config_dict.__func__
+
+    def get_config_dict(cls, *args, **kwargs):
+        config_dict, unused = original(cls, *args, **kwargs)
+        found = config_dict.get("model_type")
+        if found and found != cls.model_type and not any(
+            isinstance(v, dict) and v.get("model_type") == cls.model_type for v in config_dict.values()
+        ):
+            raise ValueError(
+                f"This checkpoint holds a model of type {found!r}, not {cls.model_type!r}: load it with "
+                f"AutoModel / AutoConfig (which pick the right class), or point at a {cls.model_type} checkpoint."
+            )
+        return config_dict, unused
+
+    get_config_dict._classicnets_checked = True
+    config_cls.get_config_dict = classmethod(get_config_dict)
+
+
 def register_all() -> None:
     """Idempotent: safe to call on every import."""
     for spec in family_auto_classes():
         config_cls = spec["config"]
+        refuse_foreign_checkpoints(config_cls)
         AutoConfig.register(config_cls.model_type, config_cls, exist_ok=True)
         # `save_pretrained` then also writes the modelling code and an `auto_map`, so a checkpoint loads with
         # `trust_remote_code=True` where classicnets is not installed.
