@@ -6,6 +6,7 @@ The recurrent state `(h, c)`, each (L, B, H), is returned as `state` and fed bac
 character costs one LSTM step instead of a pass over the whole prefix.
 """
 
+from contextlib import nullcontext as _nullcontext
 from dataclasses import dataclass
 
 import torch
@@ -140,10 +141,16 @@ class CharLSTMModel(CharLSTMPreTrainedModel):
         if x.shape[1] == 0:
             raise ValueError("The input is empty (sequence length 0): give at least one character.")
         x = self.dropout(x)
-        if attention_mask is not None and not bool(attention_mask.all()):
-            hidden, state = self._masked_lstm(x, attention_mask, state)
-        else:
-            hidden, state = self.lstm(x, state)  # (B, T, H), ((L, B, H), (L, B, H))
+        # oneDNN has no bf16 LSTM kernel for CPUs without AVX-512: under CPU autocast the recurrence stays fp32.
+        fp32_only = x.device.type == "cpu" and torch.is_autocast_enabled("cpu")
+        with torch.autocast("cpu", enabled=False) if fp32_only else _nullcontext():
+            if fp32_only:
+                x = x.float()
+                state = None if state is None else tuple(s.float() for s in state)
+            if attention_mask is not None and not bool(attention_mask.all()):
+                hidden, state = self._masked_lstm(x, attention_mask, state)
+            else:
+                hidden, state = self.lstm(x, state)  # (B, T, H), ((L, B, H), (L, B, H))
         return CharLSTMOutput(last_hidden_state=hidden, state=state)
 
     def _masked_lstm(self, x: torch.Tensor, attention_mask: torch.Tensor, state: LSTMState | None):

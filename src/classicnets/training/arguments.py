@@ -1,0 +1,48 @@
+"""Options shared by every recipe. Each field becomes a `--flag` of `classicnets train <recipe>`."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TrainingArguments:
+    output_dir: str = field(default="outputs/run", metadata={"help": "Where checkpoints, metrics and the final model go."})
+    seed: int = field(default=42, metadata={"help": "Seed for weights, data order and dropout."})
+
+    # How long to train: the first limit reached stops the run (it then evaluates and saves).
+    max_steps: int = field(default=-1, metadata={"help": "Optimizer steps to run (-1: use num_train_epochs)."})
+    num_train_epochs: float = field(default=1.0, metadata={"help": "Epochs to run when max_steps is -1."})
+    max_time: float | None = field(default=None, metadata={"help": "Stop cleanly after this many minutes of training."})
+
+    per_device_train_batch_size: int = field(default=32, metadata={"help": "Batch size on each process."})
+    per_device_eval_batch_size: int = field(default=64, metadata={"help": "Evaluation batch size on each process."})
+    gradient_accumulation_steps: int = field(default=1, metadata={"help": "Micro-batches per optimizer step."})
+
+    learning_rate: float = field(default=2e-3, metadata={"help": "Peak learning rate of AdamW."})
+    weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay (not applied to biases/norms)."})
+    adam_beta1: float = field(default=0.9, metadata={"help": "AdamW beta1."})
+    adam_beta2: float = field(default=0.999, metadata={"help": "AdamW beta2."})
+    lr_scheduler_type: str = field(default="cosine", metadata={"help": "transformers.get_scheduler name: cosine, linear, constant_with_warmup, ..."})
+    warmup_steps: int = field(default=0, metadata={"help": "Linear warm-up steps."})
+    max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm (0 disables)."})
+    mixed_precision: str = field(default="no", metadata={"help": "no | bf16 | fp16 (fp16 needs a GPU).", "choices": ["no", "bf16", "fp16"]})
+
+    eval_steps: int = field(default=500, metadata={"help": "Evaluate every N optimizer steps (and always at the end)."})
+    logging_steps: int = field(default=50, metadata={"help": "Log training loss every N optimizer steps."})
+    save_steps: int = field(default=500, metadata={"help": "Checkpoint every N optimizer steps (0: only at the end)."})
+    save_total_limit: int = field(default=2, metadata={"help": "Keep the last K checkpoints."})
+    resume_from_checkpoint: str | None = field(default=None, metadata={"help": "'latest' or a checkpoint folder to continue from."})
+
+    report_to: str = field(default="none", metadata={"help": "Accelerate trackers: none, tensorboard, all, or a comma list."})
+    disable_tqdm: bool = field(default=False, metadata={"help": "No progress bar."})
+
+    push_to_hub: bool = field(default=False, metadata={"help": "Upload the final model to the Hub."})
+    hub_model_id: str | None = field(default=None, metadata={"help": "Hub repository, e.g. org/char-lstm."})
+    hub_private_repo: bool = field(default=False, metadata={"help": "Create the Hub repository as private."})
+
+    def __post_init__(self):
+        if self.max_steps <= 0 and self.num_train_epochs <= 0:
+            raise ValueError("Set --max_steps > 0 or --num_train_epochs > 0.")
+        if self.gradient_accumulation_steps < 1:
+            raise ValueError("--gradient_accumulation_steps must be >= 1.")
+        if self.push_to_hub and not self.hub_model_id:
+            raise ValueError("--push_to_hub needs --hub_model_id org/name.")

@@ -1,0 +1,270 @@
+"""The one training loop every recipe runs in.
+
+It reads like accelerate's `nlp_example.py`: build the Accelerator, the data loader, the model(s) and
+optimiser(s), `accelerator.prepare(...)`, then a plain loop. What differs between tasks (what a batch is, what
+the loss is, what evaluation means, what gets saved) comes from a `Recipe`; the engine owns processes,
+devices, precision, schedules, checkpoints, logging and stopping. It knows nothing about LSTMs, attention or
+GANs.
+"""
+
+import json
+import math
+import os
+import signal
+import time
+from pathlib import Path
+
+import torch
+from accelerate import Accelerator
+from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration, set_seed
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
+from transformers import get_scheduler
+
+from . import checkpointing
+from .arguments import TrainingArguments
+from .metrics import MetricsLogger
+from .recipe import Recipe
+
+# For resume tests only: hard-kill this process (SIGKILL, no clean-up) right after this optimizer step.
+CRASH_AT_STEP_ENV = "CLASSICNETS_TEST_CRASH_AT_STEP"
+
+
+class TrainingDivergedError(RuntimeError):
+    pass
+
+
+class Engine:
+    def __init__(self, recipe: Recipe, args: TrainingArguments):
+        self.recipe = recipe
+        self.args = args
+        log_with = None if args.report_to in ("none", "") else args.report_to.split(",")
+        self.accelerator = Accelerator(
+            gradient_accumulation_steps=args.gradient_accumulation_steps,
+            mixed_precision=args.mixed_precision,
+            log_with=log_with,
+            project_config=ProjectConfiguration(project_dir=args.output_dir, logging_dir=args.output_dir),
+            # The sampler's shuffle depends only on (seed, epoch): same data order after a resume,
+            # and the same global batches whatever the number of processes.
+            dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True),
+        )
+        self.global_step = 0
+        self.epoch = 0
+        self.batches_done_in_epoch = 0  # micro-batches of the current epoch already trained on
+        self.train_seconds = 0.0  # time spent training, evaluation and checkpointing excluded
+        self._paused_seconds = 0.0
+
+    # --- set-up -------------------------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        args, accelerator = self.args, self.accelerator
+        set_seed(args.seed)
+        if accelerator.is_main_process:
+            Path(args.output_dir).mkdir(parents=True, exist_ok=True)
+        with accelerator.main_process_first():  # datasets caches its preprocessing once
+            self.recipe.build(accelerator)
+        train_dataloader = DataLoader(
+            self.recipe.train_dataset,
+            batch_size=args.per_device_train_batch_size,
+            shuffle=True,
+            drop_last=True,
+            collate_fn=self.recipe.collate_fn,
+            generator=torch.Generator().manual_seed(args.seed),  # never draw from the global RNG
+        )
+        models = self.recipe.models()
+        optimizers = self.recipe.create_optimizers(args)
+        prepared = accelerator.prepare(*models.values(), *optimizers.values(), train_dataloader)
+        self.models = dict(zip(models, prepared[: len(models)]))
+        self.optimizers = dict(zip(optimizers, prepared[len(models) : -1]))
+        self.train_dataloader = prepared[-1]
+
+        steps_per_epoch = max(1, len(self.train_dataloader) // args.gradient_accumulation_steps)
+        self.steps_per_epoch = steps_per_epoch
+        self.max_steps = args.max_steps if args.max_steps > 0 else math.ceil(args.num_train_epochs * steps_per_epoch)
+        # One scheduler per optimiser, stepped once per optimizer step (not prepared: accelerate would step it
+        # once per process), registered so that save_state/load_state carry it.
+        self.schedulers = {
+            name: get_scheduler(args.lr_scheduler_type, opt, num_warmup_steps=args.warmup_steps,
+                                num_training_steps=self.max_steps)
+            for name, opt in self.optimizers.items()
+        }
+        for scheduler in self.schedulers.values():
+            accelerator.register_for_checkpointing(scheduler)
+        self.metrics = MetricsLogger(accelerator, args.output_dir, write=tqdm.write)
+        if args.report_to not in ("none", ""):
+            accelerator.init_trackers(self.recipe.name, config=_flat_config(args, self.recipe.args))
+        if args.resume_from_checkpoint:
+            self._resume(args.resume_from_checkpoint)
+
+    def _resume(self, spec: str) -> None:
+        checkpoint = checkpointing.resolve_checkpoint(self.args.output_dir, spec)
+        self.accelerator.load_state(str(checkpoint))
+        state = checkpointing.read_engine_state(checkpoint)
+        self.global_step = state["global_step"]
+        self.epoch = state["epoch"]
+        self.batches_done_in_epoch = state["batches_done_in_epoch"]
+        self.train_seconds = state["train_seconds"]
+        self.print(f"Resumed from {checkpoint} at step {self.global_step} (epoch {self.epoch}).")
+
+    # --- the loop -----------------------------------------------------------------------------------------
+
+    def train(self) -> dict:
+        self.setup()
+        args, accelerator = self.args, self.accelerator
+        self.print(self.recipe.describe(self))
+        progress = tqdm(total=self.max_steps, initial=self.global_step, desc=f"train {self.recipe.name}",
+                        disable=args.disable_tqdm or not accelerator.is_local_main_process, dynamic_ncols=True)
+        crash_at = int(os.environ.get(CRASH_AT_STEP_ENV, "0"))
+        stop_reason, running = None, {}
+        start = time.perf_counter() - self.train_seconds
+
+        while stop_reason is None:
+            self.train_dataloader.set_epoch(self.epoch)
+            batches = self.train_dataloader
+            if self.batches_done_in_epoch:
+                batches = accelerator.skip_first_batches(self.train_dataloader, self.batches_done_in_epoch)
+            for model in self.models.values():
+                model.train()
+            for batch in batches:
+                with accelerator.accumulate(*self.models.values()):
+                    logs = self.recipe.training_step(self, batch)
+                self.batches_done_in_epoch += 1
+                for k, v in logs.items():
+                    running.setdefault(k, []).append(v)
+                if not accelerator.sync_gradients:
+                    continue
+
+                self.global_step += 1
+                self.train_seconds = time.perf_counter() - start - self._paused_seconds
+                progress.update(1)
+                if self.global_step % args.logging_steps == 0:
+                    self.metrics.log(self.global_step, self._mean_logs(running), kind="train")
+                    progress.set_postfix({k: f"{v:.3f}" for k, v in self._mean_logs(running, keep=True).items()})
+                    running = {}
+                stop_reason = self._stop_reason()
+                if stop_reason is None and self.global_step % args.eval_steps == 0:
+                    self.evaluate()
+                if stop_reason is None and args.save_steps and self.global_step % args.save_steps == 0:
+                    self.save_checkpoint()
+                if self.global_step == crash_at:
+                    os.kill(os.getpid(), signal.SIGKILL)
+                if stop_reason is not None:
+                    break
+            else:  # epoch finished
+                self.epoch += 1
+                self.batches_done_in_epoch = 0
+        progress.close()
+
+        self.print(f"Stopping: {stop_reason}.")
+        final_metrics = self.evaluate(final=True)
+        self.save_checkpoint()
+        self.finish(final_metrics, stop_reason)
+        return final_metrics
+
+    def optimize(self, loss: torch.Tensor, name: str = "model") -> None:
+        """Backward, clip and step one model's optimiser (and scheduler): the inside of a training step."""
+        check_finite(loss, name, self.global_step)
+        self.accelerator.backward(loss)
+        optimizer = self.optimizers[name]
+        if self.accelerator.sync_gradients:
+            if self.args.max_grad_norm:
+                self.accelerator.clip_grad_norm_(self.models[name].parameters(), self.args.max_grad_norm)
+            optimizer.step()
+            if not self.accelerator.optimizer_step_was_skipped:
+                self.schedulers[name].step()
+            optimizer.zero_grad(set_to_none=True)
+
+    def _stop_reason(self) -> str | None:
+        if self.global_step >= self.max_steps:
+            return f"reached {self.max_steps} steps"
+        if self.args.max_time is not None:
+            # Every process must agree, or one would wait for the others forever.
+            elapsed = torch.tensor(self.train_seconds, device=self.accelerator.device)
+            if self.accelerator.reduce(elapsed, "max").item() >= self.args.max_time * 60:
+                return f"reached --max_time {self.args.max_time} min"
+        return None
+
+    def _mean_logs(self, running: dict, keep: bool = False) -> dict:
+        out = {k: float(sum(v) / len(v)) for k, v in running.items() if v}
+        for name, scheduler in self.schedulers.items():
+            key = "lr" if len(self.schedulers) == 1 else f"lr_{name}"
+            out[key] = scheduler.get_last_lr()[0]
+        return out
+
+    # --- evaluation, checkpoints, the end -------------------------------------------------------------------
+
+    @torch.no_grad()
+    def evaluate(self, final: bool = False) -> dict:
+        started = time.perf_counter()
+        for model in self.models.values():
+            model.eval()
+        metrics = self.recipe.evaluate(self, final=final)
+        for model in self.models.values():
+            model.train()
+        metrics["train_minutes"] = round(self.train_seconds / 60, 3)
+        self.metrics.log(self.global_step, metrics, kind="eval")
+        self._paused_seconds += time.perf_counter() - started
+        return metrics
+
+    def save_checkpoint(self) -> None:
+        started = time.perf_counter()
+        accelerator = self.accelerator
+        tmp = checkpointing.temporary_path(self.args.output_dir, self.global_step)
+        accelerator.wait_for_everyone()
+        accelerator.save_state(str(tmp))
+        accelerator.wait_for_everyone()
+        if accelerator.is_main_process:
+            state = {"global_step": self.global_step, "epoch": self.epoch,
+                     "batches_done_in_epoch": self.batches_done_in_epoch, "train_seconds": self.train_seconds,
+                     "recipe": self.recipe.name}
+            checkpointing.finalize(self.args.output_dir, self.global_step, state, self.args.save_total_limit)
+        accelerator.wait_for_everyone()
+        self._paused_seconds += time.perf_counter() - started
+
+    def finish(self, final_metrics: dict, stop_reason: str) -> None:
+        """Final model, metrics.json, loss curve and (optionally) the Hub: main process only."""
+        accelerator = self.accelerator
+        accelerator.wait_for_everyone()
+        if accelerator.is_main_process:
+            out = Path(self.args.output_dir)
+            unwrapped = {name: accelerator.unwrap_model(m) for name, m in self.models.items()}
+            self.recipe.save_pretrained(unwrapped, out)
+            summary = {"recipe": self.recipe.name, "global_step": self.global_step, "stop_reason": stop_reason,
+                       "train_minutes": round(self.train_seconds / 60, 3),
+                       "num_processes": accelerator.num_processes, "mixed_precision": self.args.mixed_precision,
+                       "final": final_metrics,
+                       "history": [r for r in self.metrics.records() if r["kind"] == "eval"],
+                       "training_arguments": vars(self.args), "recipe_arguments": vars(self.recipe.args)}
+            (out / "metrics.json").write_text(json.dumps(summary, indent=2, default=str))
+            self.recipe.plot(self.metrics.records(), out)
+            self.print(f"Saved the model, metrics.json and plots to {out}")
+            if self.args.push_to_hub:
+                from ..hub.push import push_checkpoint
+
+                url = push_checkpoint(out, self.args.hub_model_id, private=self.args.hub_private_repo)
+                self.print(f"Pushed to {url}")
+        accelerator.wait_for_everyone()
+        accelerator.end_training()
+
+    def print(self, *values) -> None:
+        if self.accelerator.is_main_process:
+            tqdm.write(" ".join(str(v) for v in values))
+
+
+def check_finite(loss: torch.Tensor, name: str, step: int) -> None:
+    if not torch.isfinite(loss.detach()).all():
+        raise TrainingDivergedError(
+            f"The {name} loss became {loss.detach().float().item()} at step {step + 1}. The run stops here; the "
+            "last checkpoint (if any) is untouched: resume from it with --resume_from_checkpoint latest and a lower "
+            "--learning_rate, a smaller --max_grad_norm, or more --warmup_steps."
+        )
+
+
+
+
+
+def _flat_config(*dataclasses) -> dict:
+    flat = {}
+    for dc in dataclasses:
+        flat.update({k: v if isinstance(v, (int, float, str, bool)) else str(v) for k, v in vars(dc).items()})
+    return flat

@@ -1,0 +1,75 @@
+"""What a task brings to the engine: data, model(s), loss, evaluation, what to save."""
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+
+class Recipe:
+    """Subclass and fill in `build`, `compute_loss` and `evaluate`; override `training_step` for several models.
+
+    `args` is the recipe's own options dataclass (`arguments_class`); the engine's options are separate.
+    """
+
+    name: str = "recipe"
+    arguments_class: type = object
+
+    def __init__(self, args):
+        self.args = args
+        self.model: nn.Module | None = None
+        self.train_dataset = None
+        self.collate_fn = None
+
+    # --- required -----------------------------------------------------------------------------------------
+
+    def build(self, accelerator) -> None:
+        """Create `self.model` (or several, see `models`), `self.train_dataset` and optionally `self.collate_fn`."""
+        raise NotImplementedError
+
+    def compute_loss(self, model: nn.Module, batch) -> torch.Tensor:
+        raise NotImplementedError
+
+    def evaluate(self, engine) -> dict:
+        """Metrics on the evaluation data; runs under torch.no_grad with the models in eval mode."""
+        raise NotImplementedError
+
+    # --- defaults for a single model ------------------------------------------------------------------------
+
+    def models(self) -> dict[str, nn.Module]:
+        return {"model": self.model}
+
+    def create_optimizers(self, training_args) -> dict[str, torch.optim.Optimizer]:
+        return {name: adamw(model, training_args) for name, model in self.models().items()}
+
+    def training_step(self, engine, batch) -> dict[str, float]:
+        """One micro-batch. Runs inside `accelerator.accumulate(...)` over every model."""
+        model = engine.models["model"]
+        loss = self.compute_loss(model, batch)
+        engine.optimize(loss, "model")
+        return {"loss": loss.detach().float().item()}
+
+    def save_pretrained(self, models: dict[str, nn.Module], output_dir: Path) -> None:
+        models["model"].save_pretrained(output_dir)
+
+    def plot(self, records: list[dict], output_dir: Path) -> None:
+        from .metrics import plot_curves
+
+        plot_curves(records, output_dir / "loss_curve.png", title=f"{self.name}: loss")
+
+    def describe(self, engine) -> str:
+        lines = [f"Recipe {self.name}: {engine.max_steps} optimizer steps, {engine.steps_per_epoch} per epoch, "
+                 f"{engine.accelerator.num_processes} process(es), device {engine.accelerator.device}, "
+                 f"mixed precision {engine.args.mixed_precision}"]
+        for name, model in self.models().items():
+            count = sum(p.numel() for p in model.parameters())
+            lines.append(f"  {name}: {type(model).__name__}, {count:,} parameters")
+        return "\n".join(lines)
+
+
+def adamw(model: nn.Module, args) -> torch.optim.AdamW:
+    """AdamW with weight decay on matrices only (not on biases, norms or 1-d parameters)."""
+    decay = [p for p in model.parameters() if p.requires_grad and p.ndim >= 2]
+    no_decay = [p for p in model.parameters() if p.requires_grad and p.ndim < 2]
+    groups = [{"params": decay, "weight_decay": args.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=args.learning_rate, betas=(args.adam_beta1, args.adam_beta2))

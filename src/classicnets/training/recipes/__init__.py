@@ -1,0 +1,14 @@
+"""The recipes `classicnets train <name>` knows."""
+
+import importlib
+
+RECIPES = {
+    "char-lstm": "classicnets.training.recipes.char_lstm:CharLSTMRecipe",
+}
+
+
+def get_recipe_class(name: str):
+    if name not in RECIPES:
+        raise ValueError(f"Unknown recipe {name!r}; choose one of: {', '.join(RECIPES)}.")
+    module, cls = RECIPES[name].split(":")
+    return getattr(importlib.import_module(module), cls)

@@ -1,0 +1,160 @@
+"""char-lstm: a character-level LSTM language model on Tiny Shakespeare (or any text).
+
+Training data: the train split as one character stream, cut into windows of `block_size + 1` characters
+(stride `block_size`); position t predicts character t+1. Evaluation: a *stateful* pass over the whole
+validation split: the split is cut into `eval_streams` contiguous streams that are read in chunks with the LSTM
+state carried across chunks, so every character but the first of each stream is predicted with all of its
+stream's history. Reported in nats/char (`val_loss`) and bits/char (`val_bpc`). At the end the same is done on
+nanoGPT's validation split (the last 10% of the text, which for Tiny Shakespeare is the Hub validation and
+test splits together).
+"""
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from transformers import GenerationConfig
+
+from ...data import load_hub_dataset, require_columns
+from ...models.char_lstm import CharLSTMConfig, CharLSTMForCausalLM, CharTokenizer
+from ...models.char_lstm.configuration_char_lstm import PRESETS
+from ..recipe import Recipe
+
+
+@dataclass
+class CharLSTMArguments:
+    preset: str = field(default="shakespeare", metadata={"help": f"Architecture preset: {', '.join(PRESETS)}."})
+    hidden_size: int | None = field(default=None, metadata={"help": "Override the preset's LSTM width."})
+    num_layers: int | None = field(default=None, metadata={"help": "Override the preset's LSTM depth."})
+    dropout: float | None = field(default=None, metadata={"help": "Override the preset's dropout."})
+    dataset_name: str = field(default="karpathy/tiny_shakespeare",
+                              metadata={"help": "Hub id or local folder in Hub layout (see CLASSICNETS_DATA_MIRROR)."})
+    train_file: str | None = field(default=None, metadata={"help": "Plain UTF-8 text file to train on instead."})
+    validation_file: str | None = field(default=None, metadata={"help": "Plain text for validation (with --train_file)."})
+    text_column: str = field(default="text", metadata={"help": "Column holding the text."})
+    block_size: int = field(default=128, metadata={"help": "Characters per training window (backprop through time)."})
+    eval_streams: int = field(default=32, metadata={"help": "Parallel streams of the stateful validation pass."})
+    eval_chunk: int = field(default=512, metadata={"help": "Characters per forward step of the validation pass."})
+    sample_prompt: str = field(default="ROMEO:", metadata={"help": "Prompt of the sample written at the end."})
+    sample_chars: int = field(default=500, metadata={"help": "Characters sampled at the end (0: none)."})
+
+    def __post_init__(self):
+        if self.block_size < 2:
+            raise ValueError("--block_size must be >= 2.")
+
+
+class CharLSTMRecipe(Recipe):
+    name = "char-lstm"
+    arguments_class = CharLSTMArguments
+
+    def build(self, accelerator) -> None:
+        args = self.args
+        splits = self._load_splits()
+        self.tokenizer = CharTokenizer.from_corpus(splits["train"][args.text_column])
+        overrides = {k: getattr(args, k) for k in ("hidden_size", "num_layers", "dropout") if getattr(args, k) is not None}
+        if "hidden_size" in overrides and PRESETS[args.preset].get("tie_word_embeddings"):
+            overrides["embedding_size"] = overrides["hidden_size"]
+        config = CharLSTMConfig.from_preset(
+            args.preset, vocab_size=len(self.tokenizer), pad_token_id=self.tokenizer.pad_token_id,
+            bos_token_id=self.tokenizer.bos_token_id, eos_token_id=self.tokenizer.eos_token_id,
+            unk_token_id=self.tokenizer.unk_token_id, **overrides,
+        )
+        self.model = CharLSTMForCausalLM(config)
+        self.model.generation_config = GenerationConfig(
+            do_sample=True, temperature=0.8, max_new_tokens=args.sample_chars or 500,
+            pad_token_id=self.tokenizer.pad_token_id, eos_token_id=None,
+        )
+        self.train_dataset = splits["train"].map(
+            windows, batched=True, remove_columns=splits["train"].column_names,
+            fn_kwargs={"tokenizer": self.tokenizer, "text_column": args.text_column, "size": args.block_size + 1},
+            desc="Cutting the corpus into windows",
+        ).with_format("torch")
+        if len(self.train_dataset) == 0:
+            raise ValueError(f"The training text is shorter than one window of {args.block_size + 1} characters: "
+                             "use more text or a smaller --block_size.")
+        self.eval_texts = {"val": _joined(splits, ["validation"], args.text_column)}
+        if "test" in splits:
+            self.eval_texts["nanogpt_val"] = _joined(splits, ["validation", "test"], args.text_column)
+
+    def _load_splits(self):
+        args = self.args
+        if args.train_file:
+            from datasets import load_dataset
+
+            files = {"train": args.train_file, **({"validation": args.validation_file} if args.validation_file else {})}
+            splits = load_dataset("text", data_files=files, sample_by="document")
+        else:
+            splits = load_hub_dataset(args.dataset_name)
+        for split in splits.values():
+            require_columns(split, [args.text_column], f"char-lstm (--text_column {args.text_column})")
+        if "validation" not in splits:
+            raise ValueError(f"The dataset has splits {list(splits)} but no 'validation' split: "
+                             "pass --validation_file (or a dataset with one).")
+        return splits
+
+    def compute_loss(self, model, batch) -> torch.Tensor:
+        ids = batch["input_ids"]  # (B, block_size + 1)
+        return model(input_ids=ids, labels=ids).loss
+
+    def evaluate(self, engine, final: bool = False) -> dict:
+        model = engine.accelerator.unwrap_model(engine.models["model"])
+        metrics = {}
+        for name, text in self.eval_texts.items():
+            if name != "val" and not final:
+                continue
+            ids = torch.from_numpy(self.tokenizer.encode_corpus(text))
+            nll, count = stream_nll(model, ids, self.args.eval_streams, self.args.eval_chunk, engine.accelerator)
+            metrics[f"{name}_loss"] = nll / count
+            metrics[f"{name}_bpc"] = nll / count / math.log(2)
+            metrics[f"{name}_chars"] = count
+        return metrics
+
+    def save_pretrained(self, models, output_dir: Path) -> None:
+        model = models["model"]
+        model.save_pretrained(output_dir)
+        self.tokenizer.save_pretrained(output_dir)
+        if self.args.sample_chars:
+            torch.manual_seed(0)
+            prompt = self.tokenizer([self.args.sample_prompt], return_tensors="pt").to(model.device)
+            out = model.generate(**prompt, max_new_tokens=self.args.sample_chars)
+            (output_dir / "samples.txt").write_text(self.tokenizer.decode(out[0]), encoding="utf-8")
+
+
+def windows(batch: dict, tokenizer: CharTokenizer, text_column: str, size: int) -> dict:
+    """Batched map: texts -> one stream -> windows of `size` ids, overlapping by one (stride size - 1)."""
+    stream = np.concatenate([tokenizer.encode_corpus(t) for t in batch[text_column]])
+    stride = size - 1
+    count = max(0, (len(stream) - 1) // stride)
+    starts = np.arange(count) * stride
+    return {"input_ids": [stream[s : s + size] for s in starts if s + size <= len(stream)]}
+
+
+def _joined(splits, names: list[str], column: str) -> str:
+    return "".join("".join(splits[n][column]) for n in names if n in splits)
+
+
+@torch.no_grad()
+def stream_nll(model, ids: torch.Tensor, num_streams: int, chunk: int, accelerator) -> tuple[float, int]:
+    """Summed next-character NLL (nats) over `ids` read as `num_streams` stateful streams, across processes."""
+    num_streams = max(1, min(num_streams, len(ids) // 2))
+    length = math.ceil(len(ids) / num_streams)
+    padded = torch.full((num_streams * length,), -100, dtype=torch.long)
+    padded[: len(ids)] = ids
+    streams = padded.view(num_streams, length)[accelerator.process_index :: accelerator.num_processes]
+    streams = streams.to(accelerator.device)
+    inputs = streams.clamp(min=0)  # padding sits at the very end: its inputs are never scored
+    total, count, state = torch.zeros((), device=accelerator.device), torch.zeros((), device=accelerator.device), None
+    for start in range(0, length - 1, chunk):
+        x = inputs[:, start : start + chunk]
+        y = streams[:, start + 1 : start + chunk + 1]
+        x = x[:, : y.shape[1]]
+        out = model(input_ids=x, state=state)
+        state = out.state
+        total += F.cross_entropy(out.logits.float().flatten(0, 1), y.flatten(), ignore_index=-100, reduction="sum")
+        count += (y != -100).sum()
+    total = accelerator.reduce(total, "sum")
+    count = accelerator.reduce(count, "sum")
+    return total.item(), int(count.item())
