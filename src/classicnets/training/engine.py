@@ -46,7 +46,7 @@ class Engine:
             project_config=ProjectConfiguration(project_dir=args.output_dir, logging_dir=args.output_dir),
             # The sampler's shuffle depends only on (seed, epoch): same data order after a resume,
             # and the same global batches whatever the number of processes.
-            dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True),
+            dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True, data_seed=args.seed),
         )
         self.global_step = 0
         self.epoch = 0

@@ -1,0 +1,125 @@
+"""The engine with a minimal in-test recipe: NaN handling, max_time, options files, metrics and plots."""
+
+import json
+from dataclasses import dataclass
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import TensorDataset
+
+from classicnets.cli import main
+from classicnets.training import Engine, Recipe, TrainingArguments, TrainingDivergedError, checkpointing
+
+
+@dataclass
+class RegressionArguments:
+    nan_at_step: int = -1
+
+
+class RegressionRecipe(Recipe):
+    """y = 3x on random data; optionally returns a NaN loss at a given step."""
+
+    name = "regression"
+    arguments_class = RegressionArguments
+
+    def build(self, accelerator):
+        g = torch.Generator().manual_seed(0)
+        x = torch.randn(256, 4, generator=g)
+        self.train_dataset = TensorDataset(x, x.sum(dim=1, keepdim=True) * 3)
+        self.collate_fn = None
+        self.model = Saveable()
+        self.calls = 0
+
+    def compute_loss(self, model, batch):
+        self.calls += 1
+        x, y = batch
+        loss = ((model(x) - y) ** 2).mean()
+        return loss * float("nan") if self.calls == self.args.nan_at_step else loss
+
+    def evaluate(self, engine, final=False):
+        x, y = self.train_dataset.tensors
+        return {"mse": ((engine.models["model"](x) - y) ** 2).mean().item()}
+
+    def save_pretrained(self, models, output_dir):
+        (output_dir / "done.txt").write_text("ok")
+
+
+class Saveable(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(4, 1)
+
+    def forward(self, x):
+        return self.linear(x)
+
+
+def _args(tmp_path, **kw):
+    base = dict(output_dir=str(tmp_path / "run"), max_steps=20, per_device_train_batch_size=16, learning_rate=0.2,
+                eval_steps=10, save_steps=5, logging_steps=5, disable_tqdm=True, lr_scheduler_type="constant")
+    base.update(kw)
+    return TrainingArguments(**base)
+
+
+def test_engine_trains_logs_and_plots(tmp_path):
+    metrics = Engine(RegressionRecipe(RegressionArguments()), _args(tmp_path)).train()
+    run = tmp_path / "run"
+    assert metrics["mse"] < 2.0  # from ~30 at the start
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records if r["kind"] == "train"] == [5, 10, 15, 20]
+    assert (run / "loss_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = json.loads((run / "metrics.json").read_text())
+    assert summary["global_step"] == 20 and summary["final"]["mse"] == metrics["mse"]
+    assert [p.name for p in checkpointing.completed_checkpoints(run)] == ["checkpoint-15", "checkpoint-20"]
+
+
+def test_nan_loss_stops_with_clear_error_and_keeps_checkpoints(tmp_path):
+    engine = Engine(RegressionRecipe(RegressionArguments(nan_at_step=8)), _args(tmp_path))
+    with pytest.raises(TrainingDivergedError, match="loss became nan at step 8.*resume"):
+        engine.train()
+    run = tmp_path / "run"
+    assert [p.name for p in checkpointing.completed_checkpoints(run)] == ["checkpoint-5"]
+    assert not (run / "done.txt").exists()
+
+
+def test_max_time_stops_cleanly(tmp_path):
+    metrics = Engine(RegressionRecipe(RegressionArguments()), _args(tmp_path, max_steps=10_000, max_time=0.0)).train()
+    summary = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert "max_time" in summary["stop_reason"] and summary["global_step"] == 1
+    assert "mse" in metrics and (tmp_path / "run" / "done.txt").exists()
+
+
+def test_gradient_accumulation_counts_optimizer_steps(tmp_path):
+    Engine(RegressionRecipe(RegressionArguments()), _args(tmp_path, max_steps=4, gradient_accumulation_steps=2,
+                                                           save_steps=0)).train()
+    summary = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert summary["global_step"] == 4
+
+
+def test_cli_help_and_errors(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    assert "train" in capsys.readouterr().out
+    assert main(["train", "--help"]) == 0
+    assert "char-lstm" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "char-lstm", "--help"])
+    assert exit_info.value.code == 0
+    help_text = capsys.readouterr().out
+    for option in ("--block_size", "--max_time", "--resume_from_checkpoint", "--mixed_precision", "--push_to_hub"):
+        assert option in help_text
+    with pytest.raises(ValueError, match="Unknown recipe 'nope'.*char-lstm"):
+        main(["train", "nope"])
+
+
+def test_options_file_then_flags(tmp_path, monkeypatch):
+    from classicnets import cli
+
+    seen = {}
+    monkeypatch.setattr("classicnets.training.Engine.train", lambda self: seen.update(engine=self))
+    config = tmp_path / "opts.yaml"
+    config.write_text("max_steps: 7\nlearning_rate: 0.01\nblock_size: 12\n")
+    assert cli.main(["train", "char-lstm", str(config), "--learning_rate", "0.02"]) == 0
+    engine = seen["engine"]
+    assert engine.args.max_steps == 7 and engine.args.learning_rate == 0.02 and engine.recipe.args.block_size == 12

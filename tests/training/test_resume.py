@@ -1,0 +1,64 @@
+import json
+import signal
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from classicnets.training import checkpointing
+from classicnets.training.engine import CRASH_AT_STEP_ENV
+
+from .helpers import run_train, tiny_char_lstm_args
+
+
+def _weights(path):
+    return load_file(str(path / "model.safetensors"))
+
+
+@pytest.mark.slow
+def test_killed_and_resumed_run_matches_uninterrupted_run(tmp_path):
+    """2N steps in one go == N steps, SIGKILL, resume: same weights to 1e-6 (dropout on, so RNG matters)."""
+    n = 6
+    options = {"max_steps": 2 * n, "save_steps": n, "dropout": 0.2}
+    straight = tmp_path / "straight"
+    run_train(tiny_char_lstm_args(tmp_path, straight, **options))
+
+    resumed = tmp_path / "resumed"
+    killed = run_train(tiny_char_lstm_args(tmp_path, resumed, **options), env={CRASH_AT_STEP_ENV: str(n + 3)},
+                       check=False)
+    assert killed.returncode == -signal.SIGKILL
+    assert [p.name for p in checkpointing.completed_checkpoints(resumed)] == [f"checkpoint-{n}"]
+    assert not (resumed / "model.safetensors").exists()
+    run_train(tiny_char_lstm_args(tmp_path, resumed, resume_from_checkpoint="latest", **options))
+
+    a, b = _weights(straight), _weights(resumed)
+    assert a.keys() == b.keys()
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], atol=1e-6, rtol=0)
+    first = json.loads((straight / "metrics.json").read_text())
+    second = json.loads((resumed / "metrics.json").read_text())
+    assert first["global_step"] == second["global_step"] == 2 * n
+    assert first["final"]["val_loss"] == pytest.approx(second["final"]["val_loss"], abs=1e-6)
+
+
+def test_interrupted_checkpoint_is_never_latest(tmp_path):
+    root = checkpointing.checkpoints_dir(tmp_path)
+    (root / "checkpoint-10").mkdir(parents=True)
+    (root / "checkpoint-10" / checkpointing.ENGINE_STATE).write_text("{}")
+    (root / "checkpoint-20.tmp").mkdir()  # killed while writing
+    (root / "checkpoint-30").mkdir()  # renamed by hand, never sealed
+    assert checkpointing.resolve_checkpoint(tmp_path, "latest") == root / "checkpoint-10"
+    with pytest.raises(FileNotFoundError, match="not a finished"):
+        checkpointing.resolve_checkpoint(tmp_path, str(root / "checkpoint-30"))
+
+
+def test_finalize_rotates_old_checkpoints(tmp_path):
+    for step in (1, 2, 3):
+        checkpointing.temporary_path(tmp_path, step).mkdir(parents=True)
+        checkpointing.finalize(tmp_path, step, {"global_step": step}, keep=2)
+    assert [p.name for p in checkpointing.completed_checkpoints(tmp_path)] == ["checkpoint-2", "checkpoint-3"]
+
+
+def test_resume_without_checkpoint_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no finished checkpoint"):
+        checkpointing.resolve_checkpoint(tmp_path, "latest")
