@@ -1,4 +1,6 @@
 from .char_lstm import *  # noqa: F403
 from .char_lstm import __all__ as _char_lstm_all
+from .transformer import *  # noqa: F403
+from .transformer import __all__ as _transformer_all
 
-__all__ = [*_char_lstm_all]
+__all__ = [*_char_lstm_all, *_transformer_all]

@@ -12,6 +12,7 @@ from transformers import AutoConfig, AutoTokenizer
 
 FAMILY_MODULES = [
     "classicnets.models.char_lstm",
+    "classicnets.models.transformer",
 ]
 
 

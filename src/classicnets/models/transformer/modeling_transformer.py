@@ -1,0 +1,617 @@
+"""The Transformer of Vaswani et al. (2017), readable top to bottom. Everything is batch-first.
+
+    input_ids (B, S) -> embeddings (B, S, D) -> EncoderLayer x N -> (B, S, D)                     [TransformerEncoder]
+    decoder_input_ids (B, T) -> embeddings (B, T, D) -> DecoderLayer x M (self-attn causal,
+        cross-attn over the encoder output) -> (B, T, D)                                         [TransformerDecoder]
+
+[`TransformerModel`] is the paper's encoder-decoder without the output projection: source ids (B, S) and
+target ids (B, T) give decoder states (B, T, d_model). It is the batch-first counterpart of PyTorch's
+`nn.Transformer(d_model=512, nhead=8)`, which is sequence-first ((S, B, E) and (T, B, E) in, (T, B, E) out) and
+takes embeddings rather than ids. [`TransformerForSequenceClassification`] uses the encoder only.
+
+Attention comes in two interchangeable implementations, chosen like every transformers model through
+`config._attn_implementation` (`from_pretrained(..., attn_implementation="eager")`, `model.set_attn_implementation`):
+"eager" (`eager_attention_forward` below) writes out softmax(Q K^T / sqrt(d_head)) V and can return the attention
+weights; "sdpa" (the default) calls `torch.nn.functional.scaled_dot_product_attention` through transformers'
+attention interface, with the same mask. `output_attentions=True` always uses eager.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import PreTrainedModel
+from transformers import initialization as init
+from transformers.activations import ACT2FN
+from transformers.modeling_outputs import (
+    BaseModelOutput,
+    BaseModelOutputWithPastAndCrossAttentions,
+    Seq2SeqModelOutput,
+    SequenceClassifierOutput,
+)
+from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
+
+from .configuration_transformer import TransformerConfig
+
+# --- embeddings -----------------------------------------------------------------------------------------------
+
+
+def sinusoidal_positions(num_positions: int, dim: int) -> torch.Tensor:
+    """The paper's fixed encoding (3.5): PE[pos, 2i] = sin(pos / 10000^(2i/d)), PE[pos, 2i+1] = cos(...). (P, D)"""
+    position = torch.arange(num_positions, dtype=torch.float32).unsqueeze(1)  # (P, 1)
+    inv_freq = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32) * (-math.log(10000.0) / dim))  # (D/2,)
+    table = torch.zeros(num_positions, dim)
+    table[:, 0::2] = torch.sin(position * inv_freq)
+    table[:, 1::2] = torch.cos(position * inv_freq)[:, : dim // 2]
+    return table
+
+
+class TransformerEmbeddings(nn.Module):
+    """
+    ids (B, T) -> token embedding * sqrt(d_model) + position encoding -> dropout -> (B, T, D).
+
+    Positions count real tokens only (0 at each row's first non-padding token), so a sentence gets the same
+    encoding whether it is padded on the right, on the left, or not at all.
+    """
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__()
+        self.config = config
+        self.token_embedding = nn.Embedding(config.vocab_size, config.d_model, padding_idx=config.pad_token_id)
+        self.scale = math.sqrt(config.d_model) if config.scale_embedding else 1.0
+        if config.position_encoding == "learned":
+            self.position_embedding = nn.Embedding(config.max_position_embeddings, config.d_model)
+        else:  # fixed table, recomputed rather than saved (and refilled by _init_weights after a meta-device load)
+            self.position_embedding = None
+            table = sinusoidal_positions(config.max_position_embeddings, config.d_model)
+            self.register_buffer("sinusoidal_table", table, persistent=False)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        if (input_ids is None) == (inputs_embeds is None):
+            raise ValueError("Pass exactly one of input_ids or inputs_embeds.")
+        length = (input_ids if input_ids is not None else inputs_embeds).shape[1]
+        check_length(length, self.config.max_position_embeddings)
+        if inputs_embeds is None:
+            if input_ids.min() < 0 or input_ids.max() >= self.config.vocab_size:
+                raise ValueError(
+                    f"input_ids must lie in [0, {self.config.vocab_size}); got values from {int(input_ids.min())} "
+                    f"to {int(input_ids.max())}. Encode text with this model's own tokenizer."
+                )
+            inputs_embeds = self.token_embedding(input_ids)  # (B, T, D)
+        table = self.position_embedding.weight if self.position_embedding is not None else self.sinusoidal_table
+        if attention_mask is None:
+            positions = table[:length]  # (T, D), broadcast over B
+        else:
+            # Count positions over real tokens only, so left padding does not shift a sentence's positions.
+            position_ids = (attention_mask.long().cumsum(dim=1) - 1).clamp(min=0)  # (B, T)
+            positions = table[position_ids]  # (B, T, D)
+        return self.dropout(inputs_embeds * self.scale + positions.to(inputs_embeds.dtype))
+
+
+def check_length(length: int, limit: int) -> None:
+    if length == 0:
+        raise ValueError("The input is empty (sequence length 0): give at least one token.")
+    if length > limit:
+        raise ValueError(
+            f"Sequence length {length} exceeds this model's max_position_embeddings={limit}. Truncate the input, "
+            f"e.g. tokenizer(text, truncation=True) or pipeline(..., truncation=True)."
+        )
+
+
+# --- attention ------------------------------------------------------------------------------------------------
+
+
+def build_attention_mask(
+    key_padding_mask: torch.Tensor | None, is_causal: bool, q_len: int, k_len: int, dtype: torch.dtype, device
+) -> torch.Tensor | None:
+    """
+    Additive mask, 0 where query t may attend to key s and the most negative finite number where it may not:
+    (B, 1, T, S), (1, 1, T, S), or None when every query may attend to every key.
+
+    A finite minimum rather than -inf: a row whose keys are all masked (a left-padded query under a causal mask)
+    then gets uniform weights instead of NaNs, identically in the eager and sdpa paths. Padding rows are ignored
+    downstream anyway (pooling and the loss skip them).
+    """
+    allowed = None
+    if key_padding_mask is not None:
+        allowed = key_padding_mask.bool()[:, None, None, :]  # (B, 1, 1, S): padding keys are never attended to
+    if is_causal:
+        causal = torch.ones(q_len, k_len, dtype=torch.bool, device=device).tril(k_len - q_len)  # (T, S)
+        allowed = causal[None, None] if allowed is None else allowed & causal
+    if allowed is None:
+        return None
+    return torch.zeros(allowed.shape, dtype=dtype, device=device).masked_fill(~allowed, torch.finfo(dtype).min)
+
+
+def eager_attention_forward(module, query, key, value, attention_mask, dropout=0.0, scaling=None, **kwargs):
+    """
+    softmax(Q K^T / sqrt(d_head) + mask) V, written out. query (B, H, T, hs), key and value (B, H, S, hs).
+    Returns the output as (B, T, H, hs) and the weights (B, H, T, S), like every transformers attention function;
+    "sdpa" dispatches to `transformers.integrations.sdpa_attention.sdpa_attention_forward`, which computes the same
+    with one call to `torch.nn.functional.scaled_dot_product_attention` (same mask, same scaling, no weights).
+    """
+    scaling = query.shape[-1] ** -0.5 if scaling is None else scaling
+    scores = (query @ key.transpose(-2, -1)) * scaling  # (B, H, T, S)
+    if attention_mask is not None:
+        scores = scores + attention_mask
+    weights = F.softmax(scores.float(), dim=-1).to(query.dtype)  # (B, H, T, S), softmax in fp32
+    weights = F.dropout(weights, p=dropout, training=module.training)
+    out = weights @ value  # (B, H, T, hs)
+    return out.transpose(1, 2).contiguous(), weights  # (B, T, H, hs)
+
+
+class MultiHeadAttention(nn.Module):
+    """Multi-head attention (paper, 3.2.2): H heads of size hs = D / H, then an output projection.
+
+    Self-attention when `key_value_states` is None, cross-attention (queries from the decoder, keys and values
+    from the encoder output) otherwise.
+    """
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__()
+        self.config = config
+        self.num_heads = config.num_heads
+        self.head_dim = config.d_model // config.num_heads
+        self.scaling = self.head_dim**-0.5
+        self.is_causal = False  # the causal part, if any, is in the mask we pass
+        self.q_proj = nn.Linear(config.d_model, config.d_model)
+        self.k_proj = nn.Linear(config.d_model, config.d_model)
+        self.v_proj = nn.Linear(config.d_model, config.d_model)
+        self.out_proj = nn.Linear(config.d_model, config.d_model)
+
+    def forward(
+        self,
+        hidden_states: torch.Tensor,
+        key_value_states: torch.Tensor | None = None,
+        key_padding_mask: torch.Tensor | None = None,
+        is_causal: bool = False,
+        output_attentions: bool = False,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        B, T, D = hidden_states.shape
+        source = hidden_states if key_value_states is None else key_value_states  # (B, S, D)
+        S = source.shape[1]
+        q = self.q_proj(hidden_states).view(B, T, self.num_heads, self.head_dim).transpose(1, 2)  # (B, H, T, hs)
+        k = self.k_proj(source).view(B, S, self.num_heads, self.head_dim).transpose(1, 2)  # (B, H, S, hs)
+        v = self.v_proj(source).view(B, S, self.num_heads, self.head_dim).transpose(1, 2)  # (B, H, S, hs)
+        mask = build_attention_mask(key_padding_mask, is_causal, T, S, q.dtype, q.device)  # (B|1, 1, T, S)
+
+        attention = eager_attention_forward
+        if not output_attentions and self.config._attn_implementation not in (None, "eager"):
+            attention = ALL_ATTENTION_FUNCTIONS.get_interface(self.config._attn_implementation, eager_attention_forward)
+        out, weights = attention(
+            self,
+            q,
+            k,
+            v,
+            mask,
+            dropout=self.config.attention_dropout if self.training else 0.0,
+            scaling=self.scaling,
+            is_causal=False,
+        )  # (B, T, H, hs), (B, H, T, S) or None
+        out = out.reshape(B, T, D)  # re-assemble the heads
+        return self.out_proj(out), weights
+
+
+class FeedForward(nn.Module):
+    """Position-wise feed-forward network (paper, 3.3): Linear(D, F) -> activation -> Linear(F, D)."""
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__()
+        self.fc1 = nn.Linear(config.d_model, config.ffn_dim)
+        self.act = ACT2FN[config.activation]
+        self.fc2 = nn.Linear(config.ffn_dim, config.d_model)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(self.act(self.fc1(x)))  # (B, T, D) -> (B, T, F) -> (B, T, D)
+
+
+# --- layers ---------------------------------------------------------------------------------------------------
+
+
+class Residual(nn.Module):
+    """A sub-layer wrapped in dropout, a residual connection and a LayerNorm, after ("post") or before ("pre")."""
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__()
+        self.pre_norm = config.norm_style == "pre"
+        self.layer_norm = nn.LayerNorm(config.d_model, eps=config.layer_norm_eps)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x: torch.Tensor, sublayer) -> tuple[torch.Tensor, torch.Tensor | None]:
+        if self.pre_norm:  # x + Sublayer(LayerNorm(x))
+            out, weights = sublayer(self.layer_norm(x))
+            return x + self.dropout(out), weights
+        out, weights = sublayer(x)  # LayerNorm(x + Sublayer(x)), the paper's form
+        return self.layer_norm(x + self.dropout(out)), weights
+
+
+class EncoderLayer(nn.Module):
+    """Self-attention, then feed-forward, each as a `Residual` block."""
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__()
+        self.self_attn = MultiHeadAttention(config)
+        self.self_attn_block = Residual(config)
+        self.ffn = FeedForward(config)
+        self.ffn_block = Residual(config)
+
+    def forward(self, x, padding_mask=None, output_attentions=False):
+        x, weights = self.self_attn_block(
+            x, lambda h: self.self_attn(h, key_padding_mask=padding_mask, output_attentions=output_attentions)
+        )
+        x, _ = self.ffn_block(x, lambda h: (self.ffn(h), None))
+        return x, weights  # (B, S, D), (B, H, S, S) or None
+
+
+class DecoderLayer(nn.Module):
+    """Causal self-attention, cross-attention over the encoder output, then feed-forward."""
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__()
+        self.self_attn = MultiHeadAttention(config)
+        self.self_attn_block = Residual(config)
+        self.cross_attn = MultiHeadAttention(config)
+        self.cross_attn_block = Residual(config)
+        self.ffn = FeedForward(config)
+        self.ffn_block = Residual(config)
+
+    def forward(self, x, encoder_states, padding_mask=None, encoder_padding_mask=None, output_attentions=False):
+        x, self_weights = self.self_attn_block(
+            x,
+            lambda h: self.self_attn(
+                h, key_padding_mask=padding_mask, is_causal=True, output_attentions=output_attentions
+            ),
+        )
+        x, cross_weights = self.cross_attn_block(
+            x,
+            lambda h: self.cross_attn(
+                h, encoder_states, key_padding_mask=encoder_padding_mask, output_attentions=output_attentions
+            ),
+        )
+        x, _ = self.ffn_block(x, lambda h: (self.ffn(h), None))
+        return x, self_weights, cross_weights  # (B, T, D), (B, H, T, T), (B, H, T, S)
+
+
+# --- models ---------------------------------------------------------------------------------------------------
+
+
+class TransformerPreTrainedModel(PreTrainedModel):
+    config: TransformerConfig
+    config_class = TransformerConfig
+    base_model_prefix = "transformer"
+    main_input_name = "input_ids"
+    _supports_sdpa = True
+    _supports_flash_attn = False
+    _supports_flex_attn = False
+    _no_split_modules = ["EncoderLayer", "DecoderLayer"]
+
+    @torch.no_grad()
+    def _init_weights(self, module: nn.Module):
+        # transformers v5 calls this after __init__ (and skips weights that come from a checkpoint).
+        std = self.config.initializer_range
+        if isinstance(module, nn.Linear):
+            init.normal_(module.weight, mean=0.0, std=std)
+            if module.bias is not None:
+                init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            init.normal_(module.weight, mean=0.0, std=std)
+            if module.padding_idx is not None and not getattr(module.weight, "_is_hf_initialized", False):
+                init.zeros_(module.weight[module.padding_idx])
+        elif isinstance(module, nn.LayerNorm):
+            init.ones_(module.weight)
+            init.zeros_(module.bias)
+        elif isinstance(module, TransformerEmbeddings) and module.position_embedding is None:
+            init.copy_(module.sinusoidal_table, sinusoidal_positions(*module.sinusoidal_table.shape))
+
+
+def padding_mask_from(attention_mask: torch.Tensor | None) -> torch.Tensor | None:
+    """(B, T) 1 = token, 0 = padding -> bool (B, T), or None when nothing is padded (lets sdpa skip the mask)."""
+    if attention_mask is None:
+        return None
+    mask = attention_mask.bool()
+    if not bool(mask.any(dim=1).all()):
+        raise ValueError("A row of attention_mask is all zeros: every sequence needs at least one token.")
+    return None if bool(mask.all()) else mask
+
+
+class TransformerEncoder(TransformerPreTrainedModel):
+    """Embeddings and the encoder stack: `input_ids` (B, S) -> `last_hidden_state` (B, S, D)."""
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__(config)
+        self.embeddings = TransformerEmbeddings(config)
+        self.layers = nn.ModuleList(EncoderLayer(config) for _ in range(config.encoder_layers))
+        # Pre-LN leaves the residual stream un-normalised: one final LayerNorm (post-LN needs none).
+        self.final_layer_norm = nn.LayerNorm(config.d_model, eps=config.layer_norm_eps) if config.norm_style == "pre" else None
+        self.post_init()
+
+    def get_input_embeddings(self):
+        return self.embeddings.token_embedding
+
+    def set_input_embeddings(self, value):
+        self.embeddings.token_embedding = value
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs,
+    ) -> BaseModelOutput:
+        r"""
+        Args:
+            input_ids (`torch.LongTensor` of shape `(batch_size, sequence_length)`): Token ids.
+            attention_mask (`torch.Tensor` of shape `(batch_size, sequence_length)`, *optional*):
+                1 for tokens, 0 for padding (either side). Padding keys are never attended to.
+            inputs_embeds (`torch.FloatTensor` of shape `(batch_size, sequence_length, d_model)`, *optional*):
+                Token embeddings instead of ids (still scaled and given positions).
+        """
+        output_attentions = output_attentions if output_attentions is not None else self.config.output_attentions
+        output_hidden_states = (
+            output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
+        )
+        padding_mask = padding_mask_from(attention_mask)  # (B, S) or None
+        x = self.embeddings(input_ids, inputs_embeds, padding_mask)  # (B, S, D)
+        all_hidden, all_attentions = (), ()
+        for layer in self.layers:
+            if output_hidden_states:
+                all_hidden += (x,)
+            x, weights = layer(x, padding_mask, output_attentions=output_attentions)  # (B, S, D)
+            if output_attentions:
+                all_attentions += (weights,)  # (B, H, S, S)
+        if self.final_layer_norm is not None:
+            x = self.final_layer_norm(x)
+        if output_hidden_states:
+            all_hidden += (x,)
+        return BaseModelOutput(
+            last_hidden_state=x,
+            hidden_states=all_hidden if output_hidden_states else None,
+            attentions=all_attentions if output_attentions else None,
+        )
+
+
+class TransformerDecoder(TransformerPreTrainedModel):
+    """Embeddings and the decoder stack: target ids (B, T) + encoder states (B, S, D) -> (B, T, D)."""
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__(config)
+        self.embeddings = TransformerEmbeddings(config)
+        self.layers = nn.ModuleList(DecoderLayer(config) for _ in range(config.decoder_layers))
+        self.final_layer_norm = nn.LayerNorm(config.d_model, eps=config.layer_norm_eps) if config.norm_style == "pre" else None
+        self.post_init()
+
+    def get_input_embeddings(self):
+        return self.embeddings.token_embedding
+
+    def set_input_embeddings(self, value):
+        self.embeddings.token_embedding = value
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        encoder_hidden_states: torch.Tensor | None = None,
+        encoder_attention_mask: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs,
+    ) -> BaseModelOutputWithPastAndCrossAttentions:
+        r"""
+        Args:
+            input_ids (`torch.LongTensor` of shape `(batch_size, target_length)`): Target ids (shifted right).
+            attention_mask (`torch.Tensor` of shape `(batch_size, target_length)`, *optional*): Target padding.
+            encoder_hidden_states (`torch.FloatTensor` of shape `(batch_size, source_length, d_model)`).
+            encoder_attention_mask (`torch.Tensor` of shape `(batch_size, source_length)`, *optional*): Source padding.
+        """
+        if encoder_hidden_states is None:
+            raise ValueError("TransformerDecoder needs encoder_hidden_states (the encoder output) to attend to.")
+        output_attentions = output_attentions if output_attentions is not None else self.config.output_attentions
+        output_hidden_states = (
+            output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
+        )
+        padding_mask = padding_mask_from(attention_mask)  # (B, T) or None
+        x = self.embeddings(input_ids, inputs_embeds, padding_mask)  # (B, T, D)
+        encoder_padding_mask = padding_mask_from(encoder_attention_mask)  # (B, S) or None
+        all_hidden, all_self, all_cross = (), (), ()
+        for layer in self.layers:
+            if output_hidden_states:
+                all_hidden += (x,)
+            x, self_weights, cross_weights = layer(
+                x, encoder_hidden_states, padding_mask, encoder_padding_mask, output_attentions=output_attentions
+            )
+            if output_attentions:
+                all_self += (self_weights,)  # (B, H, T, T)
+                all_cross += (cross_weights,)  # (B, H, T, S)
+        if self.final_layer_norm is not None:
+            x = self.final_layer_norm(x)
+        if output_hidden_states:
+            all_hidden += (x,)
+        return BaseModelOutputWithPastAndCrossAttentions(
+            last_hidden_state=x,
+            hidden_states=all_hidden if output_hidden_states else None,
+            attentions=all_self if output_attentions else None,
+            cross_attentions=all_cross if output_attentions else None,
+        )
+
+
+class TransformerModel(TransformerPreTrainedModel):
+    """
+    The encoder-decoder of the paper, without the output projection: source `input_ids` (B, S) and target
+    `decoder_input_ids` (B, T) -> decoder states `last_hidden_state` (B, T, d_model). Batch-first; with the
+    "base" preset, batch 3, source 10 and target 20 give (3, 20, 512), as `nn.Transformer(512, 8, 6)` gives
+    (20, 3, 512) from sequence-first inputs. Source and target have separate embeddings (the paper shares them).
+    """
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__(config)
+        self.encoder = TransformerEncoder(config)
+        self.decoder = TransformerDecoder(config)
+        self.post_init()
+
+    def get_input_embeddings(self):
+        return self.encoder.get_input_embeddings()
+
+    def set_input_embeddings(self, value):
+        self.encoder.set_input_embeddings(value)
+
+    def get_encoder(self):
+        return self.encoder
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        decoder_input_ids: torch.LongTensor | None = None,
+        decoder_attention_mask: torch.Tensor | None = None,
+        encoder_outputs: BaseModelOutput | tuple | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        decoder_inputs_embeds: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs,
+    ) -> Seq2SeqModelOutput:
+        r"""
+        Args:
+            input_ids (`torch.LongTensor` of shape `(batch_size, source_length)`): Source ids.
+            attention_mask (`torch.Tensor` of shape `(batch_size, source_length)`, *optional*): Source padding.
+            decoder_input_ids (`torch.LongTensor` of shape `(batch_size, target_length)`): Target ids, shifted right.
+            decoder_attention_mask (`torch.Tensor` of shape `(batch_size, target_length)`, *optional*): Target padding;
+                the causal mask is always applied on top of it.
+            encoder_outputs (*optional*): A previous encoder output to reuse (e.g. while decoding step by step).
+        """
+        if decoder_input_ids is None and decoder_inputs_embeds is None:
+            raise ValueError("TransformerModel needs decoder_input_ids (the target sequence, shifted right).")
+        if encoder_outputs is None:
+            encoder_outputs = self.encoder(
+                input_ids,
+                attention_mask=attention_mask,
+                inputs_embeds=inputs_embeds,
+                output_attentions=output_attentions,
+                output_hidden_states=output_hidden_states,
+            )
+        elif not isinstance(encoder_outputs, BaseModelOutput):
+            encoder_outputs = BaseModelOutput(*encoder_outputs)
+        decoder_outputs = self.decoder(
+            decoder_input_ids,
+            attention_mask=decoder_attention_mask,
+            encoder_hidden_states=encoder_outputs.last_hidden_state,  # (B, S, D)
+            encoder_attention_mask=attention_mask,
+            inputs_embeds=decoder_inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+        )
+        return Seq2SeqModelOutput(
+            last_hidden_state=decoder_outputs.last_hidden_state,  # (B, T, D)
+            decoder_hidden_states=decoder_outputs.hidden_states,
+            decoder_attentions=decoder_outputs.attentions,
+            cross_attentions=decoder_outputs.cross_attentions,
+            encoder_last_hidden_state=encoder_outputs.last_hidden_state,
+            encoder_hidden_states=encoder_outputs.hidden_states,
+            encoder_attentions=encoder_outputs.attentions,
+        )
+
+
+class TransformerForSequenceClassification(TransformerPreTrainedModel):
+    """
+    Encoder -> pooling (first non-padding token, or mean over non-padding tokens) -> dropout -> Linear(D, labels).
+    Works with `AutoModelForSequenceClassification`, the text-classification pipeline and `Trainer`.
+    """
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.encoder = TransformerEncoder(config)
+        self.dropout = nn.Dropout(config.dropout)
+        self.classifier = nn.Linear(config.d_model, config.num_labels)
+        self.post_init()
+
+    def get_input_embeddings(self):
+        return self.encoder.get_input_embeddings()
+
+    def set_input_embeddings(self, value):
+        self.encoder.set_input_embeddings(value)
+
+    def pool(self, hidden: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+        """(B, T, D) -> (B, D). Padding on either side is skipped."""
+        if attention_mask is None:
+            return hidden[:, 0] if self.config.pooling == "first" else hidden.mean(dim=1)
+        keep = attention_mask.to(hidden.dtype)  # (B, T)
+        if self.config.pooling == "first":
+            first = attention_mask.long().argmax(dim=1)  # index of the first real token of each row: (B,)
+            return hidden[torch.arange(hidden.shape[0], device=hidden.device), first]
+        return (hidden * keep.unsqueeze(-1)).sum(dim=1) / keep.sum(dim=1, keepdim=True)
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.LongTensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs,
+    ) -> SequenceClassifierOutput:
+        r"""
+        Args:
+            input_ids (`torch.LongTensor` of shape `(batch_size, sequence_length)`): Token ids, at most
+                `max_position_embeddings` of them (longer raises a ValueError: truncate in the tokenizer).
+            attention_mask (`torch.Tensor` of shape `(batch_size, sequence_length)`, *optional*): 1 = token, 0 = pad.
+            labels (`torch.LongTensor` of shape `(batch_size,)`, *optional*): Class indices in `[0, num_labels)`
+                (cross entropy); floats of shape `(batch_size,)` with `num_labels == 1` give a regression (MSE),
+                and float multi-hot `(batch_size, num_labels)` a multi-label (BCE) loss.
+            output_attentions (`bool`, *optional*): Return every layer's attention weights, `(B, H, T, T)` each.
+        """
+        outputs = self.encoder(
+            input_ids,
+            attention_mask=attention_mask,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+        )
+        pooled = self.pool(outputs.last_hidden_state, attention_mask)  # (B, D)
+        logits = self.classifier(self.dropout(pooled))  # (B, num_labels)
+        loss = None
+        if labels is not None:
+            loss = self.classification_loss(logits, labels.to(logits.device))
+        return SequenceClassifierOutput(
+            loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
+        )
+
+    def classification_loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """The transformers convention: `config.problem_type`, inferred from `num_labels` and the labels' dtype."""
+        if self.config.problem_type is None:
+            if self.num_labels == 1:
+                self.config.problem_type = "regression"
+            elif labels.dtype in (torch.long, torch.int):
+                self.config.problem_type = "single_label_classification"
+            else:
+                self.config.problem_type = "multi_label_classification"
+        logits = logits.float()
+        if self.config.problem_type == "regression":
+            return F.mse_loss(logits.squeeze(-1), labels.float().view(-1))
+        if self.config.problem_type == "single_label_classification":
+            return F.cross_entropy(logits.view(-1, self.num_labels), labels.view(-1))
+        return F.binary_cross_entropy_with_logits(logits, labels.float())
+
+
+__all__ = [
+    "TransformerEncoder",
+    "TransformerDecoder",
+    "TransformerForSequenceClassification",
+    "TransformerModel",
+    "TransformerPreTrainedModel",
+]

@@ -1,0 +1,1 @@
+"""Plots of model internals (matplotlib, Agg backend)."""
