@@ -108,14 +108,18 @@ class CharLSTMModel(CharLSTMPreTrainedModel):
 
     def embed(self, input_ids: torch.LongTensor) -> torch.Tensor:
         """(B, T) ids -> (B, T, E) inputs of the first LSTM layer."""
-        if input_ids.numel() and (input_ids.min() < 0 or input_ids.max() >= self.config.vocab_size):
-            raise ValueError(
-                f"input_ids must lie in [0, {self.config.vocab_size}); got values from {int(input_ids.min())} "
-                f"to {int(input_ids.max())}. Encode text with this model's own tokenizer."
-            )
-        if self.embed_tokens is None:
-            return F.one_hot(input_ids, self.config.vocab_size).to(self.lstm.weight_ih_l0.dtype)
-        return self.embed_tokens(input_ids)
+        try:  # checking the range up front would cost a reduction per generated character: catch instead
+            if self.embed_tokens is None:
+                return F.one_hot(input_ids, self.lstm.input_size).to(self.lstm.weight_ih_l0.dtype)
+            return self.embed_tokens(input_ids)
+        except (IndexError, RuntimeError) as err:
+            vocab = self.config.vocab_size
+            if input_ids.numel() and (input_ids.min() < 0 or input_ids.max() >= vocab):
+                raise ValueError(
+                    f"input_ids must lie in [0, {vocab}); got values from {int(input_ids.min())} to "
+                    f"{int(input_ids.max())}. Encode text with this model's own tokenizer."
+                ) from err
+            raise
 
     def forward(
         self,
