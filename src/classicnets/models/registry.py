@@ -13,6 +13,8 @@ from transformers import AutoConfig, AutoTokenizer
 FAMILY_MODULES = [
     "classicnets.models.char_lstm",
     "classicnets.models.transformer",
+    "classicnets.models.gan",
+    "classicnets.models.lenet",
 ]
 
 

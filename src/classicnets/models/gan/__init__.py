@@ -1,0 +1,40 @@
+from .configuration_gan import PRESETS as GAN_PRESETS
+from .configuration_gan import GANConfig
+from .image_utils import make_image_grid, save_image_grid, to_pil_images
+from .modeling_gan import (
+    Discriminator,
+    GANModel,
+    GANOutput,
+    GANPreTrainedModel,
+    Generator,
+    NonFiniteLossError,
+    check_finite_losses,
+    discriminator_loss,
+    discriminator_stats,
+    generator_loss,
+)
+
+# How this family plugs into the transformers Auto classes (read by classicnets.models.registry).
+AUTO_CLASSES = {
+    "config": GANConfig,
+    "models": {"AutoModel": GANModel},
+    "tokenizer": None,
+}
+
+__all__ = [
+    "GAN_PRESETS",
+    "Discriminator",
+    "GANConfig",
+    "GANModel",
+    "GANOutput",
+    "GANPreTrainedModel",
+    "Generator",
+    "NonFiniteLossError",
+    "check_finite_losses",
+    "discriminator_loss",
+    "discriminator_stats",
+    "generator_loss",
+    "make_image_grid",
+    "save_image_grid",
+    "to_pil_images",
+]

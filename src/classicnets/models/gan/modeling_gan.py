@@ -1,0 +1,366 @@
+"""Classic GAN: a generator and a discriminator in one Hugging Face model, readable top to bottom.
+
+    generator:      noise (B, Z) [+ label embedding (B, E)] -> image (B, C, H, W) in [0, 1]
+    discriminator:  image (B, C, H, W) in [0, 1] [+ label (B,)] -> logit (B,)   ("real" when > 0)
+
+`GANModel.generator` and `GANModel.discriminator` are separate `nn.Module`s, so a training recipe gives each its
+own optimiser; both are saved together in one `model.safetensors`. The losses are the non-saturating ones of
+Goodfellow et al. (2014), written on logits ([`discriminator_loss`], [`generator_loss`]).
+"""
+
+import math
+import secrets
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import PreTrainedModel
+from transformers import initialization as init
+from transformers.utils import ModelOutput
+
+from .configuration_gan import GANConfig
+
+
+@dataclass
+class GANOutput(ModelOutput):
+    """
+    Args:
+        generated_images (`torch.FloatTensor` of shape `(batch_size, num_channels, image_size, image_size)`):
+            The generator's images in `[0, 1]`, returned when `noise` is given.
+        fake_logits (`torch.FloatTensor` of shape `(batch_size,)`):
+            Discriminator logits of `generated_images` (gradients flow into the generator), when `noise` is given
+            and `discriminate_generated=True`.
+        real_logits (`torch.FloatTensor` of shape `(batch_size,)`):
+            Discriminator logits of `pixel_values`, when they are given.
+    """
+
+    generated_images: torch.FloatTensor | None = None
+    fake_logits: torch.FloatTensor | None = None
+    real_logits: torch.FloatTensor | None = None
+
+
+def _check_labels(config: GANConfig, labels: torch.Tensor | None, batch_size: int, who: str) -> None:
+    if not config.is_conditional:
+        if labels is not None:
+            raise ValueError(
+                f"This GAN is unconditional (num_classes=None) but the {who} got labels: drop them, or use a "
+                "conditional config (e.g. the 'dcgan-conditional' preset)."
+            )
+        return
+    if labels is None:
+        raise ValueError(f"This GAN is conditional on {config.num_classes} classes: the {who} needs labels (B,).")
+    if labels.dtype.is_floating_point or labels.dtype == torch.bool:
+        raise ValueError(f"labels must be an integer tensor of class ids, got dtype {labels.dtype}.")
+    if labels.shape != (batch_size,):
+        raise ValueError(f"labels must have shape ({batch_size},), one class id per image; got {tuple(labels.shape)}.")
+    if labels.numel() and (labels.min() < 0 or labels.max() >= config.num_classes):
+        raise ValueError(
+            f"labels must lie in [0, {config.num_classes}); got values from {int(labels.min())} to {int(labels.max())}."
+        )
+
+
+class Generator(nn.Module):
+    """noise (B, Z) [, labels (B,)] -> images (B, C, H, W) in [0, 1]."""
+
+    def __init__(self, config: GANConfig):
+        super().__init__()
+        self.config = config
+        self.label_embedding = (
+            nn.Embedding(config.num_classes, config.label_embedding_dim) if config.is_conditional else None
+        )
+        in_features = config.latent_dim + (config.label_embedding_dim if config.is_conditional else 0)
+        sizes = config.generator_hidden_sizes
+        layers: list[nn.Module] = []
+        if config.architecture == "mlp":
+            for width in sizes:
+                layers += [nn.Linear(in_features, width), nn.ReLU()]
+                in_features = width
+            layers.append(nn.Linear(in_features, config.num_channels * config.image_size**2))
+        else:  # dcgan: the input is a (B, Z, 1, 1) "image"; a k x k transposed conv projects it to k x k
+            base = config.image_size // 2 ** len(sizes)
+            bn = config.use_batch_norm
+            layers += [nn.ConvTranspose2d(in_features, sizes[0], base, 1, 0, bias=not bn)]
+            layers += [nn.BatchNorm2d(sizes[0])] if bn else []
+            layers.append(nn.ReLU())
+            for c_in, c_out in zip(sizes[:-1], sizes[1:]):  # each doubles the resolution
+                layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=not bn)]
+                layers += [nn.BatchNorm2d(c_out)] if bn else []
+                layers.append(nn.ReLU())
+            layers.append(nn.ConvTranspose2d(sizes[-1], config.num_channels, 4, 2, 1))  # no BN at the output
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, noise: torch.Tensor, labels: torch.LongTensor | None = None) -> torch.Tensor:
+        config = self.config
+        if noise.dim() == 4 and noise.shape[2:] == (1, 1):
+            noise = noise.flatten(1)  # accept DCGAN-style (B, Z, 1, 1)
+        if noise.dim() != 2 or noise.shape[1] != config.latent_dim:
+            raise ValueError(f"noise must have shape (batch_size, {config.latent_dim}); got {tuple(noise.shape)}.")
+        _check_labels(config, labels, noise.shape[0], "generator")
+        x = noise
+        if self.label_embedding is not None:
+            x = torch.cat([x, self.label_embedding(labels).to(x.dtype)], dim=1)  # (B, Z + E)
+        if config.architecture == "dcgan":
+            x = x[:, :, None, None]  # (B, Z + E, 1, 1)
+        x = self.net(x)  # (B, C*H*W) or (B, C, H, W)
+        x = (torch.tanh(x) + 1) / 2 if config.output_activation == "tanh" else torch.sigmoid(x)  # [0, 1]
+        return x.view(-1, config.num_channels, config.image_size, config.image_size)  # (B, C, H, W)
+
+
+class Discriminator(nn.Module):
+    """images (B, C, H, W) in [0, 1] [, labels (B,)] -> logits (B,)."""
+
+    def __init__(self, config: GANConfig):
+        super().__init__()
+        self.config = config
+        sizes = config.discriminator_hidden_sizes
+        slope = config.leaky_relu_slope
+        layers: list[nn.Module] = []
+        if config.architecture == "mlp":
+            in_features = config.num_channels * config.image_size**2
+            layers.append(nn.Flatten())
+            for width in sizes:
+                layers += [nn.Linear(in_features, width), nn.LeakyReLU(slope) if slope else nn.ReLU()]
+                in_features = width
+            self.feature_dim = in_features
+        else:
+            bn = config.use_batch_norm
+            c_in = config.num_channels
+            for i, c_out in enumerate(sizes):  # each halves the resolution; no BN on the input layer
+                layers.append(nn.Conv2d(c_in, c_out, 4, 2, 1, bias=not (bn and i > 0)))
+                layers += [nn.BatchNorm2d(c_out)] if bn and i > 0 else []
+                layers.append(nn.LeakyReLU(slope) if slope else nn.ReLU())
+                c_in = c_out
+            layers.append(nn.Flatten())
+            self.feature_dim = c_in * (config.image_size // 2 ** len(sizes)) ** 2
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Linear(self.feature_dim, 1)
+        # Projection discriminator: logit += <embed(y), h>
+        self.label_projection = nn.Embedding(config.num_classes, self.feature_dim) if config.is_conditional else None
+
+    def check_pixel_values(self, pixel_values: torch.Tensor) -> None:
+        c, s = self.config.num_channels, self.config.image_size
+        if pixel_values.dim() != 4 or tuple(pixel_values.shape[1:]) != (c, s, s):
+            raise ValueError(
+                f"The discriminator expects images of shape (batch_size, {c}, {s}, {s}) (num_channels, image_size, "
+                f"image_size from the config); got {tuple(pixel_values.shape)}."
+            )
+        if not pixel_values.dtype.is_floating_point:
+            raise ValueError(
+                f"pixel_values must be floats in [0, 1], got dtype {pixel_values.dtype} (divide uint8 images by 255)."
+            )
+
+    def forward(self, pixel_values: torch.Tensor, labels: torch.LongTensor | None = None) -> torch.Tensor:
+        self.check_pixel_values(pixel_values)
+        _check_labels(self.config, labels, pixel_values.shape[0], "discriminator")
+        x = pixel_values
+        if self.config.architecture == "dcgan":
+            x = x * 2 - 1  # the paper's [-1, 1] inputs
+        h = self.features(x)  # (B, F)
+        logits = self.head(h).squeeze(-1)  # (B,)
+        if self.label_projection is not None:
+            logits = logits + (self.label_projection(labels) * h).sum(dim=-1)
+        return logits
+
+
+class GANPreTrainedModel(PreTrainedModel):
+    config: GANConfig
+    config_class = GANConfig
+    base_model_prefix = "gan"
+    main_input_name = "noise"
+    _supports_sdpa = False
+
+    @torch.no_grad()
+    def _init_weights(self, module: nn.Module):
+        # transformers v5 calls this after __init__ (and skips weights loaded from a checkpoint): the DCGAN
+        # initialisation lives here, not in the constructors, or it would be overwritten.
+        std = self.config.initializer_range
+        if isinstance(module, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            init.normal_(module.weight, mean=0.0, std=std)
+            if module.bias is not None:
+                init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            init.normal_(module.weight, mean=0.0, std=std)
+        elif isinstance(module, nn.BatchNorm2d):
+            init.normal_(module.weight, mean=1.0, std=std)
+            init.zeros_(module.bias)
+            init.zeros_(module.running_mean)
+            init.ones_(module.running_var)
+            init.zeros_(module.num_batches_tracked)
+
+
+class GANModel(GANPreTrainedModel):
+    """
+    Generator and discriminator of a GAN. `model.generator` and `model.discriminator` are the two networks
+    (optimise them separately); `model.generate(num_images, seed)` samples images; `model(...)` runs either or both.
+    """
+
+    def __init__(self, config: GANConfig):
+        super().__init__(config)
+        self.generator = Generator(config)
+        self.discriminator = Discriminator(config)
+        self.post_init()
+
+    def forward(
+        self,
+        noise: torch.Tensor | None = None,
+        labels: torch.LongTensor | None = None,
+        pixel_values: torch.Tensor | None = None,
+        real_labels: torch.LongTensor | None = None,
+        discriminate_generated: bool = True,
+        return_dict: bool | None = None,
+        **kwargs,
+    ) -> GANOutput:
+        r"""
+        Args:
+            noise (`torch.FloatTensor` of shape `(batch_size, latent_dim)`, *optional*):
+                Generator input; see [`GANModel.sample_noise`]. Gives `generated_images` (and `fake_logits`).
+            labels (`torch.LongTensor` of shape `(batch_size,)`, *optional*):
+                Class ids for a conditional GAN (required there, refused by an unconditional one). They go with
+                `noise`, and with `pixel_values` too unless `real_labels` is given.
+            pixel_values (`torch.FloatTensor` of shape `(batch_size, num_channels, image_size, image_size)`, *optional*):
+                Real images in `[0, 1]` to score: gives `real_logits`.
+            real_labels (`torch.LongTensor` of shape `(batch_size,)`, *optional*): Labels of `pixel_values`.
+            discriminate_generated (`bool`, defaults to `True`): Also score the generated images.
+        """
+        if noise is None and pixel_values is None:
+            raise ValueError("Pass noise (to generate images) and/or pixel_values (to score real images).")
+        generated = fake_logits = real_logits = None
+        if noise is not None:
+            generated = self.generator(noise, labels)
+            if discriminate_generated:
+                fake_logits = self.discriminator(generated, labels)
+        if pixel_values is not None:
+            real_logits = self.discriminator(pixel_values, real_labels if real_labels is not None else labels)
+        return GANOutput(generated_images=generated, fake_logits=fake_logits, real_logits=real_logits)
+
+    # --- sampling --------------------------------------------------------------------------------------------
+
+    def sample_noise(
+        self, num_images: int, generator: torch.Generator | None = None, device: torch.device | str | None = None
+    ) -> torch.Tensor:
+        """(num_images, latent_dim) standard normal noise, drawn on the CPU from `generator` (device-independent)."""
+        noise = torch.randn(num_images, self.config.latent_dim, generator=generator)
+        return noise.to(device if device is not None else self.device)
+
+    def generate(
+        self,
+        num_images: int = 16,
+        seed: int | torch.Generator | None = 0,
+        labels: int | list[int] | torch.Tensor | None = None,
+        batch_size: int | None = None,
+    ) -> torch.Tensor:
+        """
+        Sample `num_images` images, `(num_images, num_channels, image_size, image_size)` float32 in `[0, 1]`.
+
+        This is the GAN's own sampler, not transformers' `GenerationMixin.generate` (which is for token sequences).
+        It runs in eval mode (BatchNorm uses its running statistics) without gradients, restores the training
+        mode afterwards, and never touches the global RNG: noise (and default labels) come from a
+        `torch.Generator` seeded with `seed`, so the same seed gives the same images on any device. Pass a
+        `torch.Generator` as `seed` to continue one stream across calls; `seed=None` draws a fresh random seed.
+
+        `labels` (conditional models only): one int for all images, or one id per image. Left out, a conditional
+        model draws labels uniformly at random from the same seed.
+        """
+        if isinstance(num_images, bool) or not isinstance(num_images, int) or num_images <= 0:
+            raise ValueError(f"num_images must be a positive int, got {num_images!r}.")
+        if batch_size is not None and batch_size <= 0:
+            raise ValueError(f"batch_size must be positive, got {batch_size}.")
+        if isinstance(seed, torch.Generator):
+            rng = seed
+        else:
+            rng = torch.Generator().manual_seed(secrets.randbits(63) if seed is None else int(seed))
+        noise = self.sample_noise(num_images, rng, device="cpu")
+        if labels is None:
+            if self.config.is_conditional:
+                labels = torch.randint(self.config.num_classes, (num_images,), generator=rng)
+        else:
+            if not self.config.is_conditional:
+                _check_labels(self.config, labels, num_images, "generator")  # raises: unconditional
+            labels = torch.as_tensor(labels)
+            if labels.dim() == 0:
+                labels = labels.expand(num_images)
+            _check_labels(self.config, labels, num_images, "generator")
+        batch_size = batch_size or num_images
+        was_training = self.generator.training
+        self.generator.eval()
+        try:
+            with torch.no_grad():
+                chunks = []
+                for start in range(0, num_images, batch_size):
+                    z = noise[start : start + batch_size].to(self.device)
+                    y = labels[start : start + batch_size].to(self.device) if labels is not None else None
+                    chunks.append(self.generator(z, y).float().clamp_(0, 1))
+        finally:
+            self.generator.train(was_training)
+        return torch.cat(chunks)
+
+
+# --- losses and checks for training recipes -----------------------------------------------------------------
+
+
+def discriminator_loss(
+    real_logits: torch.Tensor, fake_logits: torch.Tensor, real_label_smoothing: float = 0.0
+) -> torch.Tensor:
+    """BCE of real images against 1 (or `1 - real_label_smoothing`) plus BCE of fake images against 0, on logits.
+
+    Sum of the two means, as in the PyTorch DCGAN example (the tutorial's two `train_on_batch` calls average
+    them instead: half this value). Pass `fake_logits` of *detached* generated images.
+    """
+    real_logits, fake_logits = real_logits.float(), fake_logits.float()
+    real_target = torch.full_like(real_logits, 1.0 - real_label_smoothing)
+    real = F.binary_cross_entropy_with_logits(real_logits, real_target)
+    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    return real + fake
+
+
+def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """Non-saturating generator loss: BCE of the discriminator's logits on generated images against 1."""
+    fake_logits = fake_logits.float()
+    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+
+
+def discriminator_stats(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> dict[str, float]:
+    """Mean D(x) and D(G(z)) as probabilities and D's accuracy: the usual GAN health readings for logs."""
+    real_p, fake_p = torch.sigmoid(real_logits.detach().float()), torch.sigmoid(fake_logits.detach().float())
+    accuracy = torch.cat([(real_p > 0.5).float(), (fake_p <= 0.5).float()]).mean()
+    return {"d_real": real_p.mean().item(), "d_fake": fake_p.mean().item(), "d_accuracy": accuracy.item()}
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A GAN loss became NaN or infinite."""
+
+
+def check_finite_losses(**losses: torch.Tensor | float) -> dict[str, float]:
+    """
+    Raise [`NonFiniteLossError`] naming every loss that is NaN or infinite; else return them as floats (for logs).
+
+    ```python
+    >>> check_finite_losses(discriminator_loss=d_loss, generator_loss=g_loss)
+    ```
+    """
+    values = {name: float(v.detach().float().item() if torch.is_tensor(v) else v) for name, v in losses.items()}
+    bad = {name: v for name, v in values.items() if not math.isfinite(v)}
+    if bad:
+        others = ", ".join(f"{n}={v:.4g}" for n, v in values.items() if n not in bad) or "none"
+        raise NonFiniteLossError(
+            f"GAN training diverged: {', '.join(f'{n} is {v}' for n, v in bad.items())} (finite: {others}). "
+            "Usual causes: a learning rate too high (DCGAN uses Adam lr=2e-4, betas=(0.5, 0.999)), a sigmoid "
+            "followed by plain BCE instead of BCE-with-logits, or bf16/fp16 without loss scaling. Resume from the "
+            "last good checkpoint with a lower learning rate."
+        )
+    return values
+
+
+__all__ = [
+    "Discriminator",
+    "GANModel",
+    "GANOutput",
+    "GANPreTrainedModel",
+    "Generator",
+    "NonFiniteLossError",
+    "check_finite_losses",
+    "discriminator_loss",
+    "discriminator_stats",
+    "generator_loss",
+]
