@@ -1,0 +1,23 @@
+"""Publishing classicnets checkpoints on the Hugging Face Hub.
+
+* `push_checkpoint(checkpoint_dir, repo_id, ...)`: upload a `save_pretrained` folder in one commit, safetensors
+  only, with one clear `HubError` (never containing the token) when anything goes wrong.
+* `render_model_card(family, checkpoint_dir, metrics, ...)`: a `huggingface_hub.ModelCard` with Hub metadata
+  (library, license, tags, datasets, pipeline tag, model-index results) from the family's Jinja2 template.
+* `cli.add_push_parser(subparsers)`: the `classicnets push` command.
+"""
+
+from .model_card import FAMILIES, TEMPLATES_DIR, CardFamily, count_parameters, render_model_card
+from .push import PICKLE_PATTERNS, HubError, push_checkpoint, scrub_token
+
+__all__ = [
+    "FAMILIES",
+    "PICKLE_PATTERNS",
+    "TEMPLATES_DIR",
+    "CardFamily",
+    "HubError",
+    "count_parameters",
+    "push_checkpoint",
+    "render_model_card",
+    "scrub_token",
+]

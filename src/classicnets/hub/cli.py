@@ -1,0 +1,84 @@
+"""`classicnets push`: upload a saved checkpoint folder to the Hugging Face Hub.
+
+Wired into the main CLI with `add_push_parser(subparsers)`, which registers the sub-command and its handler
+(`func=push_command`, returning the exit status).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+DESCRIPTION = """\
+Upload a checkpoint folder written by `save_pretrained` (or `classicnets train`) to a model repo on the
+Hugging Face Hub, in one commit: config.json, the safetensors weights, tokenizer and generation config, the
+modelling code that makes it loadable with trust_remote_code=True, the README.md model card and its images.
+
+The repo is created if it does not exist. Pickle weights (*.bin, *.pt, *.pth, *.pkl, *.pickle, *.ckpt) are
+refused: only safetensors are published. The local folder is never modified.
+
+Authentication, first match wins: --token, the HF_TOKEN environment variable, the token saved by
+`hf auth login`. The token needs write access to the repo's namespace."""
+
+EPILOG = """\
+examples:
+  classicnets push outputs/char-lstm/final my-org/char-lstm-shakespeare
+  classicnets push outputs/gan/final my-org/gan-mnist --private
+  classicnets push outputs/char-lstm/final my-org/char-lstm --revision experiments --commit-message "3k steps"
+  HF_TOKEN=hf_... classicnets push outputs/sst2/final my-org/transformer-sst2 --create-pr"""
+
+
+def add_push_parser(subparsers) -> argparse.ArgumentParser:
+    """Register `push` on an argparse sub-parsers object; the handler is set with `set_defaults(func=...)`."""
+    parser = subparsers.add_parser(
+        "push",
+        help="Upload a saved checkpoint folder to the Hugging Face Hub.",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("checkpoint_dir", metavar="CHECKPOINT_DIR",
+                        help="Folder written by save_pretrained (config.json + *.safetensors, tokenizer, README.md).")
+    parser.add_argument("repo_id", metavar="REPO_ID", help="Target model repo, `namespace/name` (e.g. my-org/char-lstm).")
+    parser.add_argument("--private", action="store_true",
+                        help="Create the repo as private (an existing repo keeps its visibility).")
+    parser.add_argument("--revision", metavar="BRANCH", default=None,
+                        help="Branch to commit to; created from main if missing (default: main).")
+    parser.add_argument("--commit-message", "--commit_message", dest="commit_message", metavar="TEXT", default=None,
+                        help="Commit message (default: 'Upload <folder> with classicnets').")
+    parser.add_argument("--create-pr", "--create_pr", dest="create_pr", action="store_true",
+                        help="Open a pull request with the upload instead of committing to main.")
+    parser.add_argument("--token", metavar="TOKEN", default=None,
+                        help="Hub token with write access (default: HF_TOKEN, then `hf auth login`). Prefer HF_TOKEN: "
+                             "a token on the command line can end up in your shell history.")
+    parser.add_argument("--endpoint", metavar="URL", default=None, help=argparse.SUPPRESS)
+    parser.set_defaults(func=push_command)
+    return parser
+
+
+def push_command(args: argparse.Namespace) -> int:
+    """Handler of `classicnets push`: 0 on success, 1 with a one-paragraph error on stderr otherwise."""
+    from .push import HubError, push_checkpoint
+
+    try:
+        info = push_checkpoint(
+            args.checkpoint_dir,
+            args.repo_id,
+            token=args.token,
+            private=args.private,
+            revision=args.revision,
+            commit_message=args.commit_message,
+            create_pr=args.create_pr,
+            endpoint=args.endpoint,
+        )
+    except HubError as err:
+        print(f"classicnets push: error: {err}", file=sys.stderr)
+        return 1
+    print(f"Pushed {args.checkpoint_dir} to {args.repo_id}")
+    commit_url = getattr(info, "commit_url", None)
+    if commit_url:
+        print(f"commit: {commit_url}")
+    pr_url = getattr(info, "pr_url", None)
+    if pr_url:
+        print(f"pull request: {pr_url}")
+    return 0

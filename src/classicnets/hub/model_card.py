@@ -1,0 +1,303 @@
+"""Model cards for classicnets checkpoints: YAML metadata the Hub understands plus a readable description.
+
+    from classicnets.hub import render_model_card
+    card = render_model_card(
+        "char-lstm", "outputs/char-lstm/final", {"perplexity": 4.31, "loss": 1.46},
+        repo_id="my-org/char-lstm-shakespeare",
+        training_command="classicnets train char-lstm --max_steps 3000",
+        hyperparameters={"learning_rate": 2e-3, "batch_size": 64},
+        sample_text="ROMEO: ...",
+    )
+    card.save("outputs/char-lstm/final/README.md")   # then: classicnets push outputs/char-lstm/final my-org/...
+
+One Jinja2 template per family lives in `classicnets/hub/templates/<family>.md` (shipped with the package). The
+metadata block is a `huggingface_hub.ModelCardData`: `library_name: classicnets`, license, tags, datasets,
+`pipeline_tag`, and a `model-index` built from the metrics, so the Hub shows the results as evaluation results.
+The checkpoint folder is only read (config.json, safetensors headers): nothing is written there.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .push import scrub_token
+
+__all__ = ["CardFamily", "FAMILIES", "TEMPLATES_DIR", "render_model_card", "count_parameters"]
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass(frozen=True)
+class CardFamily:
+    """What a family's card needs besides its template."""
+
+    name: str
+    template: str
+    pipeline_tag: str
+    task_name: str
+    dataset_id: str
+    dataset_name: str
+    dataset_split: str
+    auto_class: str
+    tags: tuple[str, ...] = ()
+    language: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = field(default=())
+
+
+FAMILIES: dict[str, CardFamily] = {
+    "char-lstm": CardFamily(
+        name="char-lstm", template="char-lstm.md", pipeline_tag="text-generation", task_name="Text Generation",
+        dataset_id="karpathy/tiny_shakespeare", dataset_name="Tiny Shakespeare", dataset_split="validation",
+        auto_class="AutoModelForCausalLM", tags=("char-lstm", "lstm", "character-level", "text-generation"),
+        language=("en",), aliases=("char_lstm", "charlstm", "lstm"),
+    ),
+    "transformer-sst2": CardFamily(
+        name="transformer-sst2", template="transformer-sst2.md", pipeline_tag="text-classification",
+        task_name="Text Classification", dataset_id="stanfordnlp/sst2", dataset_name="SST-2",
+        dataset_split="validation", auto_class="AutoModelForSequenceClassification",
+        tags=("transformer", "sentiment-analysis", "text-classification", "sst2"), language=("en",),
+        aliases=("transformer", "classic_transformer", "transformer_sst2", "sst2"),
+    ),
+    "gan-mnist": CardFamily(
+        name="gan-mnist", template="gan-mnist.md", pipeline_tag="unconditional-image-generation",
+        task_name="Unconditional Image Generation", dataset_id="ylecun/mnist", dataset_name="MNIST",
+        dataset_split="test", auto_class="AutoModel", tags=("gan", "dcgan", "image-generation", "mnist"),
+        aliases=("gan", "classic_gan", "gan_mnist", "mnist-gan"),
+    ),
+}
+
+# Pretty names and model-index metric types for common metric keys.
+_METRIC_NAMES = {
+    "perplexity": "Perplexity", "ppl": "Perplexity", "loss": "Loss", "eval_loss": "Loss",
+    "bits_per_char": "Bits per character", "bpc": "Bits per character", "accuracy": "Accuracy",
+    "eval_accuracy": "Accuracy", "acc": "Accuracy", "f1": "F1", "fid": "FID", "inception_score": "Inception Score",
+    "is": "Inception Score", "kid": "KID", "precision": "Precision", "recall": "Recall",
+}
+_SECRET_KEY = re.compile(r"token|secret|password|passwd|api[_-]?key|credential|authorization", re.I)
+
+
+def _family(name: str) -> CardFamily:
+    key = name.strip().lower()
+    for family in FAMILIES.values():
+        if key == family.name or key in family.aliases:
+            return family
+    raise ValueError(f"Unknown model family {name!r}: choose one of {sorted(FAMILIES)}.")
+
+
+def count_parameters(checkpoint_dir: str | Path) -> int | None:
+    """Number of weights in the checkpoint's safetensors files, read from their headers (no torch needed)."""
+    total, found = 0, False
+    for path in sorted(Path(checkpoint_dir).glob("*.safetensors")):
+        try:
+            with open(path, "rb") as f:
+                (length,) = struct.unpack("<Q", f.read(8))
+                header = json.loads(f.read(length))
+        except (OSError, ValueError, struct.error):
+            continue
+        found = True
+        for name, info in header.items():
+            if name != "__metadata__":
+                total += math.prod(info.get("shape", []))
+    return total if found else None
+
+
+def _read_config(checkpoint_dir: Path) -> dict:
+    try:
+        return json.loads((checkpoint_dir / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _format_value(value) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return f"{value:.1f}"
+        if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
+            return f"{value:.4g}"
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_format_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_format_value(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _metric_rows(metrics: dict, family: CardFamily) -> list[dict]:
+    """[{key, name, value, display, split, dataset_id, dataset_name}] for every metric, in the given order."""
+    rows = []
+    for key, raw in (metrics or {}).items():
+        spec = raw if isinstance(raw, dict) else {"value": raw}
+        value = spec.get("value")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"Metric {key!r} must be a number (or a dict with a numeric 'value'), got {value!r}.")
+        rows.append({
+            "key": key,
+            "type": spec.get("type") or re.sub(r"^(eval|test|validation|val)_", "", str(key)).lower(),
+            "name": spec.get("name") or _METRIC_NAMES.get(str(key).lower()) or str(key).replace("_", " ").capitalize(),
+            "value": float(value) if isinstance(value, float) else value,
+            "display": _format_value(value),
+            "split": spec.get("split") or family.dataset_split,
+            "dataset_id": spec.get("dataset") or family.dataset_id,
+            "dataset_name": spec.get("dataset_name") or family.dataset_name,
+        })
+    return rows
+
+
+def _safe_hyperparameters(hyperparameters: dict | None) -> list[tuple[str, str]]:
+    """(name, value) pairs to print, with anything secret-looking left out: a card must never show a token."""
+    out = []
+    for key, value in (hyperparameters or {}).items():
+        if _SECRET_KEY.search(str(key)):
+            continue
+        out.append((str(key), scrub_token(_format_value(value))))
+    return out
+
+
+def _architecture(family: CardFamily, config: dict) -> list[tuple[str, str]]:
+    keys = {
+        "char-lstm": ["vocab_size", "embedding_size", "hidden_size", "num_layers", "dropout", "tie_word_embeddings"],
+        "transformer-sst2": ["vocab_size", "d_model", "num_heads", "encoder_layers", "ffn_dim", "dropout",
+                             "activation", "position_encoding", "norm_style", "pooling",
+                             "max_position_embeddings", "id2label"],
+        "gan-mnist": ["architecture", "latent_dim", "image_size", "num_channels", "generator_hidden_sizes",
+                      "discriminator_hidden_sizes", "num_classes", "output_activation", "use_batch_norm"],
+    }[family.name]
+    return [(k, _format_value(config[k])) for k in keys if k in config and config[k] is not None]
+
+
+def _sample_image_path(checkpoint_dir: Path, sample_image: str | Path | None) -> str | None:
+    """The image's path inside the repo (it must live in the checkpoint folder, which is what gets uploaded)."""
+    if sample_image is None:
+        return None
+    path = Path(sample_image)
+    if not path.is_absolute():
+        candidate = checkpoint_dir / path
+        if candidate.exists():
+            return candidate.relative_to(checkpoint_dir).as_posix()
+        path = path.resolve()
+    try:
+        return path.resolve().relative_to(checkpoint_dir.resolve()).as_posix()
+    except ValueError:
+        raise ValueError(
+            f"sample_image {sample_image} is not inside the checkpoint folder {checkpoint_dir}, so it would not be "
+            "uploaded with it and the card's image link would be broken. Copy or save it into the checkpoint "
+            "folder (e.g. <checkpoint>/samples.png) and pass that path."
+        ) from None
+
+
+def render_model_card(
+    family: str,
+    checkpoint_dir: str | Path,
+    metrics: dict,
+    *,
+    repo_id: str,
+    training_command: str,
+    hyperparameters: dict,
+    sample_text: str | None = None,
+    sample_image: str | Path | None = None,
+    extra_sections: dict[str, str] | list[tuple[str, str]] | None = None,
+    dataset: str | None = None,
+    dataset_name: str | None = None,
+    license: str = "apache-2.0",  # noqa: A002  (the Hub's metadata key)
+    template_path: str | Path | None = None,
+):
+    """
+    Render the model card of a checkpoint, as a `huggingface_hub.ModelCard`.
+
+    Args:
+        family: `"char-lstm"`, `"transformer-sst2"` or `"gan-mnist"` (aliases such as `"gan"` work too).
+        checkpoint_dir: The `save_pretrained` folder; read for the config and the parameter count.
+        metrics: `{"perplexity": 4.3, "loss": 1.46}`; a value may also be a dict with `value` and optional
+            `name`, `type`, `split`, `dataset`, `dataset_name`. Each becomes a results-table row and a
+            `model-index` entry.
+        repo_id: `namespace/name` the card is for (used in the usage code and as the model-index name).
+        training_command: The exact command that trained the model.
+        hyperparameters: Shown as a table; keys that look secret (token, password, ...) are left out.
+        sample_text: Generated text to show (char-LSTM) or example predictions (transformer).
+        sample_image: An image inside `checkpoint_dir` (e.g. a grid of GAN samples) to embed.
+        extra_sections: `{title: markdown}` (or a list of pairs) appended before the limitations.
+        dataset, dataset_name: Override the family's training dataset (Hub id and display name).
+        license: SPDX id for the metadata (default `apache-2.0`).
+        template_path: Use another Jinja2 template instead of the family's.
+
+    Returns:
+        `huggingface_hub.ModelCard`; `card.save(path)` writes README.md, `card.data` holds the metadata.
+    """
+    import jinja2
+    from huggingface_hub import EvalResult, ModelCard, ModelCardData
+
+    spec = _family(family)
+    checkpoint_dir = Path(checkpoint_dir)
+    if not checkpoint_dir.is_dir():
+        raise ValueError(f"Checkpoint folder {checkpoint_dir} does not exist: save the model there first.")
+    if "/" not in repo_id:
+        raise ValueError(f"repo_id must be `namespace/name`, got {repo_id!r}.")
+    config = _read_config(checkpoint_dir)
+    dataset_id = dataset or spec.dataset_id
+    dataset_display = dataset_name or (spec.dataset_name if dataset is None else dataset.split("/")[-1])
+    family_for_rows = CardFamily(**{**spec.__dict__, "dataset_id": dataset_id, "dataset_name": dataset_display})
+    rows = _metric_rows(metrics, family_for_rows)
+    model_name = repo_id.split("/")[-1]
+    eval_results = [
+        EvalResult(task_type=spec.pipeline_tag, task_name=spec.task_name, dataset_type=row["dataset_id"],
+                   dataset_name=row["dataset_name"], dataset_split=row["split"], metric_type=row["type"],
+                   metric_name=row["name"], metric_value=row["value"])
+        for row in rows
+        if math.isfinite(row["value"])
+    ]
+    data = ModelCardData(
+        language=list(spec.language) or None,
+        license=license,
+        library_name="classicnets",
+        tags=["classicnets", *spec.tags],
+        datasets=sorted({dataset_id, *(r["dataset_id"] for r in rows)}),
+        pipeline_tag=spec.pipeline_tag,
+        model_name=model_name,
+        eval_results=eval_results or None,
+    )
+    if isinstance(extra_sections, dict):
+        extra_sections = list(extra_sections.items())
+    image = _sample_image_path(checkpoint_dir, sample_image)
+    has_remote_code = bool(config.get("auto_map"))
+    has_tokenizer = any((checkpoint_dir / f).exists() for f in ("tokenizer_config.json", "vocab.json",
+                                                                "tokenizer.json"))
+    context = {
+        "card_data": data.to_yaml(),
+        "repo_id": repo_id,
+        "model_name": model_name,
+        "family": spec,
+        "config": config,
+        "architecture": _architecture(spec, config),
+        "num_parameters": count_parameters(checkpoint_dir),
+        "training_command": scrub_token(training_command.strip()),
+        "hyperparameters": _safe_hyperparameters(hyperparameters),
+        "metrics": rows,
+        "dataset_id": dataset_id,
+        "dataset_name": dataset_display,
+        "sample_text": scrub_token(sample_text) if sample_text else None,
+        "sample_image": image,
+        "extra_sections": [(str(t), scrub_token(str(b))) for t, b in (extra_sections or [])],
+        "has_remote_code": has_remote_code,
+        "has_tokenizer": has_tokenizer,
+        "license": license,
+    }
+    template_file = Path(template_path) if template_path is not None else TEMPLATES_DIR / spec.template
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_file.parent)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # Markdown, not HTML  # noqa: S701
+    )
+    env.filters["fmt"] = _format_value
+    env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else str(n)
+    content = env.get_template(template_file.name).render(**context)
+    return ModelCard(content)

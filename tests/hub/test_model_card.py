@@ -1,0 +1,123 @@
+"""Model cards: valid YAML metadata the Hub understands, and a body rendered from the family's template."""
+
+import filecmp
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from huggingface_hub import ModelCard
+from safetensors.numpy import save_file
+
+from classicnets.hub import FAMILIES, TEMPLATES_DIR, count_parameters, render_model_card
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CONFIGS = {
+    "char-lstm": {"model_type": "char_lstm", "vocab_size": 65, "embedding_size": 16, "hidden_size": 32,
+                  "num_layers": 2, "dropout": 0.0, "auto_map": {"AutoModelForCausalLM": "modeling_char_lstm.X"}},
+    "transformer-sst2": {"model_type": "classic_transformer", "vocab_size": 8000, "d_model": 64, "num_heads": 4,
+                         "encoder_layers": 2, "ffn_dim": 128, "id2label": {"0": "negative", "1": "positive"}},
+    "gan-mnist": {"model_type": "classic_gan", "architecture": "dcgan", "latent_dim": 100, "image_size": 28,
+                  "num_channels": 1, "generator_hidden_sizes": [64, 32], "num_classes": None},
+}
+METRICS = {
+    "char-lstm": {"perplexity": 4.31, "loss": 1.4609},
+    "transformer-sst2": {"accuracy": 0.8211, "loss": 0.41},
+    "gan-mnist": {"fid": 31.7, "inception_score": {"value": 8.9, "name": "Inception Score (MNIST classifier)"}},
+}
+
+
+def make_checkpoint(folder: Path, family: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text(json.dumps(CONFIGS[family]))
+    save_file({"a.weight": np.zeros((3, 4), np.float32), "b.bias": np.zeros(5, np.float32)},
+              str(folder / "model.safetensors"))
+    return folder
+
+
+def render(family, folder, **overrides):
+    kwargs = dict(repo_id=f"my-org/{family}", training_command=f"classicnets train {family} --max_steps 10",
+                  hyperparameters={"learning_rate": 3e-4, "batch_size": 32, "warmup_steps": 100})
+    kwargs.update(overrides)
+    return render_model_card(family, folder, METRICS[family], **kwargs)
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_card_metadata_and_body(tmp_path, family):
+    folder = make_checkpoint(tmp_path / "ckpt", family)
+    (folder / "samples.png").write_bytes(b"\x89PNG fake")
+    card = render(family, folder, sample_text="some sample", sample_image="samples.png",
+                  extra_sections={"Ethics": "Be kind."})
+    card.save(tmp_path / "README.md")
+    text = (tmp_path / "README.md").read_text()
+    # Front matter is valid YAML, and ModelCard parses it back into the same fields.
+    front = yaml.safe_load(text.split("---\n")[1])
+    assert front["library_name"] == "classicnets" and front["license"] == "apache-2.0"
+    loaded = ModelCard.load(tmp_path / "README.md")
+    spec = FAMILIES[family]
+    assert loaded.data.pipeline_tag == spec.pipeline_tag
+    assert loaded.data.datasets == [spec.dataset_id]
+    assert "classicnets" in loaded.data.tags and set(spec.tags) <= set(loaded.data.tags)
+    results = {r.metric_type: r for r in loaded.data.eval_results}
+    for key, value in METRICS[family].items():
+        expected = value["value"] if isinstance(value, dict) else value
+        assert results[key].metric_value == expected
+        assert results[key].task_type == spec.pipeline_tag and results[key].dataset_type == spec.dataset_id
+    assert loaded.data.model_name == family
+    # Body: architecture, command, hyperparameters, results, samples, usage, limitations.
+    body = loaded.text
+    for needle in (f"classicnets train {family} --max_steps 10", "`learning_rate` | 0.0003", "## Results",
+                   "## Usage", "## Limitations", "## Ethics", "Be kind.", f'"my-org/{family}"', "![",
+                   "samples.png", "| parameters"):
+        assert needle in body, f"{needle!r} missing from the {family} card"
+    assert "{{" not in body and "{%" not in body
+    if family == "char-lstm":
+        assert "trust_remote_code=True" in body and "some sample" in body
+        assert "| Perplexity | 4.31 |" in body
+    if family == "gan-mnist":
+        assert "Inception Score (MNIST classifier)" in body and "DCGAN" in body
+
+
+def test_parameter_count_matches_the_model(tmp_path):
+    from classicnets import CharLSTMConfig, CharLSTMForCausalLM
+
+    model = CharLSTMForCausalLM(CharLSTMConfig.from_preset("tiny", vocab_size=40))
+    model.save_pretrained(tmp_path)
+    assert count_parameters(tmp_path) == model.num_parameters()
+    card = render_model_card("char_lstm", tmp_path, {}, repo_id="o/m", training_command="x", hyperparameters={})
+    assert f"{model.num_parameters():,}" in card.text
+    assert "No evaluation results" in card.text and card.data.eval_results is None
+
+
+def test_card_never_shows_secrets(tmp_path):
+    folder = make_checkpoint(tmp_path / "ckpt", "char-lstm")
+    token = "hf_AbCdEfGhIjKlMnOpQrStUv123456"
+    card = render("char-lstm", folder, hyperparameters={"hub_token": token, "push_to_hub_token": "x",
+                                                        "api_key": "k", "learning_rate": 0.1, "note": token},
+                  training_command=f"classicnets train char-lstm --hub_token {token}", sample_text=f"text {token}")
+    assert token not in str(card) and "api_key" not in str(card) and "`learning_rate` | 0.1" in str(card)
+
+
+def test_bad_arguments_are_clear(tmp_path):
+    folder = make_checkpoint(tmp_path / "ckpt", "gan-mnist")
+    outside = tmp_path / "elsewhere.png"
+    outside.write_bytes(b"x")
+    with pytest.raises(ValueError, match="not inside the checkpoint folder"):
+        render("gan-mnist", folder, sample_image=outside)
+    with pytest.raises(ValueError, match="Unknown model family"):
+        render_model_card("rnn", folder, {}, repo_id="o/m", training_command="x", hyperparameters={})
+    with pytest.raises(ValueError, match="must be a number"):
+        render_model_card("gan", folder, {"fid": "good"}, repo_id="o/m", training_command="x", hyperparameters={})
+    with pytest.raises(ValueError, match="does not exist"):
+        render("gan-mnist", tmp_path / "missing")
+
+
+def test_templates_ship_with_the_package_and_match_the_repo_copies():
+    for spec in FAMILIES.values():
+        packaged = TEMPLATES_DIR / spec.template
+        assert packaged.is_file(), f"{packaged} missing: package data not installed?"
+        copy = REPO_ROOT / "model_cards" / "templates" / spec.template
+        if copy.exists():
+            assert filecmp.cmp(packaged, copy, shallow=False), (
+                f"{copy} differs from {packaged}: the packaged template is the source of truth, copy it over")

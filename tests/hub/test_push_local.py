@@ -1,0 +1,129 @@
+"""push_checkpoint and `classicnets push` in this process: local checks (before any network) and error
+translation against the session's loopback Hub through `endpoint=` (Xet switched off by patching the constant,
+since this process imported huggingface_hub long ago; the subprocess tests use the real environment)."""
+
+import argparse
+import logging
+
+import pytest
+from huggingface_hub import constants
+
+from classicnets.hub import HubError, push_checkpoint, scrub_token
+from classicnets.hub.cli import add_push_parser, push_command
+
+from .conftest import tree_fingerprint
+
+pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")  # inside huggingface_hub
+
+CLOSED = "http://127.0.0.1:9"  # nothing listens there: a local check must fail before trying the network
+
+
+@pytest.fixture
+def checkpoint(tmp_path):
+    from classicnets import CharLSTMConfig, CharLSTMForCausalLM, CharTokenizer
+
+    tokenizer = CharTokenizer.from_corpus("abc def")
+    model = CharLSTMForCausalLM(CharLSTMConfig.from_preset("tiny", vocab_size=len(tokenizer)))
+    folder = tmp_path / "ckpt"
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    (folder / "README.md").write_text("---\nlicense: apache-2.0\nlibrary_name: classicnets\n---\n# m\n")
+    return folder
+
+
+@pytest.fixture
+def no_xet(monkeypatch):
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)
+
+
+@pytest.mark.parametrize("name", ["pytorch_model.bin", "weights.pt", "sub/state.pkl", "optimizer.pth"])
+def test_pickle_files_are_refused(checkpoint, name):
+    (checkpoint / name).parent.mkdir(exist_ok=True)
+    (checkpoint / name).write_bytes(b"pickle")
+    with pytest.raises(HubError, match="Refusing to upload pickle files") as info:
+        push_checkpoint(checkpoint, "o/m", token="hf_x", endpoint=CLOSED)
+    assert info.value.reason == "checkpoint" and name in str(info.value)
+
+
+def test_not_a_checkpoint(tmp_path, checkpoint):
+    for folder, message in ((tmp_path / "missing", "does not exist"), (checkpoint / "config.json", "is a file")):
+        with pytest.raises(HubError, match=message):
+            push_checkpoint(folder, "o/m", token="hf_x", endpoint=CLOSED)
+    (checkpoint / "model.safetensors").unlink()
+    with pytest.raises(HubError, match="No safetensors weights"):
+        push_checkpoint(checkpoint, "o/m", token="hf_x", endpoint=CLOSED)
+
+
+def test_no_token_anywhere(checkpoint, monkeypatch, tmp_path):
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "no-token"))
+    monkeypatch.setattr(constants, "HF_STORED_TOKENS_PATH", str(tmp_path / "no-stored-tokens"))
+    with pytest.raises(HubError, match="hf auth login") as info:
+        push_checkpoint(checkpoint, "o/m", endpoint=CLOSED)
+    assert info.value.reason == "auth"
+
+
+def test_push_and_errors_against_the_loopback_hub(loopback_hub, checkpoint, no_xet, caplog):
+    caplog.set_level(logging.DEBUG)
+    before = tree_fingerprint(checkpoint)
+    kwargs = {"token": loopback_hub.token, "endpoint": loopback_hub.url}
+    info = push_checkpoint(checkpoint, f"{loopback_hub.user}/inproc", commit_message="first", **kwargs)
+    assert info.oid and loopback_hub.list_files(f"{loopback_hub.user}/inproc")["model.safetensors"] == (
+        checkpoint / "model.safetensors").read_bytes()
+    pr = push_checkpoint(checkpoint, f"{loopback_hub.user}/inproc", create_pr=True, **kwargs)
+    assert pr is not None
+    cases = [  # (fault pattern, status, expected reason, words of the message)
+        (r"^POST /api/repos/create", 403, "forbidden", "write access"),
+        (r"^POST /api/models/[^ ]+/commit/", 500, "server", "server error"),
+        (r"^POST /api/models/[^ ]+/commit/", 404, "not_found", "was not found"),
+        (r"^POST /api/models/[^ ]+/commit/", 412, "hub", "changed on the Hub"),
+    ]
+    for pattern, status, reason, words in cases:
+        loopback_hub.inject_fault(pattern, "status", status=status)
+        with pytest.raises(HubError) as err:
+            push_checkpoint(checkpoint, f"{loopback_hub.user}/inproc-{status}", **kwargs)
+        assert err.value.reason == reason and words in str(err.value), (status, str(err.value))
+        assert err.value.status_code == status
+    with pytest.raises(HubError, match="create_pr opens a pull request"):
+        push_checkpoint(checkpoint, f"{loopback_hub.user}/inproc", create_pr=True, revision="dev", **kwargs)
+    with pytest.raises(HubError, match="Invalid repo id") as err:
+        push_checkpoint(checkpoint, "not a/valid//id", **kwargs)
+    assert err.value.reason == "invalid"
+    with pytest.raises(HubError) as err:
+        push_checkpoint(checkpoint, f"{loopback_hub.user}/inproc", token="hf_BadTokenInProcess12345",
+                        endpoint=loopback_hub.url)
+    assert err.value.reason == "auth" and "hf_BadTokenInProcess12345" not in str(err.value)
+    assert tree_fingerprint(checkpoint) == before
+    assert loopback_hub.token not in caplog.text and "hf_BadTokenInProcess12345" not in caplog.text
+
+
+def test_scrub_token():
+    assert scrub_token("token hf_abcdefghij0123456789XYZ and mysecret", "mysecret") == "token hf_*** and ***"
+    assert scrub_token("see hf_hub_download") == "see hf_hub_download"
+    assert scrub_token("nothing here") == "nothing here"
+
+
+def test_cli_parser_and_handler(loopback_hub, checkpoint, no_xet, capsys):
+    parser = argparse.ArgumentParser(prog="classicnets")
+    add_push_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["push", str(checkpoint), "org/name", "--private", "--revision", "dev",
+                              "--commit-message", "msg", "--token", "hf_tok"])
+    assert args.func is push_command
+    assert (args.checkpoint_dir, args.repo_id, args.private, args.revision, args.commit_message, args.token) == (
+        str(checkpoint), "org/name", True, "dev", "msg", "hf_tok")
+    help_text = parser._subparsers._group_actions[0].choices["push"].format_help()
+    for needle in ("CHECKPOINT_DIR", "REPO_ID", "--private", "--revision", "--token", "--commit-message",
+                   "HF_TOKEN", "hf auth login", "safetensors"):
+        assert needle in help_text
+
+    ok = parser.parse_args(["push", str(checkpoint), f"{loopback_hub.user}/cli", "--token", loopback_hub.token,
+                            "--endpoint", loopback_hub.url, "--revision", "dev"])
+    assert ok.func(ok) == 0
+    out = capsys.readouterr().out
+    assert "commit: " in out and loopback_hub.token not in out
+    assert "model.safetensors" in loopback_hub.list_files(f"{loopback_hub.user}/cli", "dev")
+
+    bad = parser.parse_args(["push", str(checkpoint.parent / "nope"), "org/name"])
+    assert bad.func(bad) == 1
+    assert "does not exist" in capsys.readouterr().err
