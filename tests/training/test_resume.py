@@ -39,6 +39,8 @@ def test_killed_and_resumed_run_matches_uninterrupted_run(tmp_path):
     second = json.loads((resumed / "metrics.json").read_text())
     assert first["global_step"] == second["global_step"] == 2 * n
     assert first["final"]["val_loss"] == pytest.approx(second["final"]["val_loss"], abs=1e-6)
+    card = (straight / "README.md").read_text()  # the model card carries the measured result and the command
+    assert f"{first['final']['val_loss']:.4f}"[:5] in card and "classicnets train char-lstm" in card
 
 
 def test_interrupted_checkpoint_is_never_latest(tmp_path):

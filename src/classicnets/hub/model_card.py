@@ -301,3 +301,24 @@ def render_model_card(
     env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else str(n)
     content = env.get_template(template_file.name).render(**context)
     return ModelCard(content)
+
+
+def run_history_markdown(summary: dict, columns: list[str] | None = None) -> str:
+    """A markdown account of a training run from the engine's metrics.json: how it stopped and every evaluation."""
+    history = summary.get("history") or []
+    if columns is None:
+        columns = [k for k in (history[-1] if history else {}) if k not in ("kind", "step", "train_minutes")
+                   and isinstance(history[-1][k], (int, float))]
+    lines = [
+        f"Stopped after {summary.get('global_step')} optimizer steps ({summary.get('stop_reason')}), "
+        f"{summary.get('train_minutes')} minutes of training (evaluation and checkpointing excluded), "
+        f"{summary.get('wall_minutes', '?')} minutes wall time, on {summary.get('num_processes')} process(es), "
+        f"{summary.get('machine', 'unknown machine')}.",
+        "",
+        "| step | training minutes | " + " | ".join(columns) + " |",
+        "|---|---|" + "---|" * len(columns),
+    ]
+    for record in history:
+        cells = [_format_value(record[c]) if c in record else "" for c in columns]
+        lines.append(f"| {record['step']} | {record.get('train_minutes', '')} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -10,7 +10,10 @@ GANs.
 import json
 import math
 import os
+import platform
+import shlex
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -53,6 +56,7 @@ class Engine:
         self.batches_done_in_epoch = 0  # micro-batches of the current epoch already trained on
         self.train_seconds = 0.0  # time spent training, evaluation and checkpointing excluded
         self._paused_seconds = 0.0
+        self._created = time.perf_counter()
 
     # --- set-up -------------------------------------------------------------------------------------------
 
@@ -229,14 +233,18 @@ class Engine:
             out = Path(self.args.output_dir)
             unwrapped = {name: accelerator.unwrap_model(m) for name, m in self.models.items()}
             self.recipe.save_pretrained(unwrapped, out)
-            summary = {"recipe": self.recipe.name, "global_step": self.global_step, "stop_reason": stop_reason,
+            summary = {"recipe": self.recipe.name, "command": command_line(accelerator.num_processes),
+                       "global_step": self.global_step, "stop_reason": stop_reason,
                        "train_minutes": round(self.train_seconds / 60, 3),
+                       "wall_minutes": round((time.perf_counter() - self._created) / 60, 3),
+                       "machine": machine_description(),
                        "num_processes": accelerator.num_processes, "mixed_precision": self.args.mixed_precision,
                        "final": final_metrics,
                        "history": [r for r in self.metrics.records() if r["kind"] == "eval"],
                        "training_arguments": vars(self.args), "recipe_arguments": vars(self.recipe.args)}
             (out / "metrics.json").write_text(json.dumps(summary, indent=2, default=str))
             self.recipe.plot(self.metrics.records(), out)
+            self.recipe.write_model_card(out, summary)
             self.print(f"Saved the model, metrics.json and plots to {out}")
             if self.args.push_to_hub:
                 from ..hub.push import push_checkpoint
@@ -261,6 +269,25 @@ def check_finite(loss: torch.Tensor, name: str, step: int) -> None:
 
 
 
+
+
+def command_line(num_processes: int) -> str:
+    """The command that started this run, as a user would type it again."""
+    command = "classicnets " + shlex.join(sys.argv[1:])
+    if num_processes > 1:
+        command = f"accelerate launch --num_processes {num_processes} -m {command}"
+    return command
+
+
+def machine_description() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    gpu = f", {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""
+    return f"{cpu}, {os.cpu_count()} CPU cores, {torch.get_num_threads()} torch threads{gpu}, torch {torch.__version__}"
 
 
 def _flat_config(*dataclasses) -> dict:

@@ -14,6 +14,7 @@ class Recipe:
 
     name: str = "recipe"
     arguments_class: type = object
+    card_family: str | None = None  # a template of classicnets.hub (char-lstm, ...); None writes no card
 
     def __init__(self, args):
         self.args = args
@@ -57,6 +58,32 @@ class Recipe:
 
         plot_curves(records, output_dir / "loss_curve.png", title=f"{self.name}: loss")
 
+    # --- the model card (README.md) of the final model ------------------------------------------------------
+
+    def card_metrics(self, final: dict) -> dict:
+        """The metrics the card's results table and model-index show (default: every number but timings)."""
+        return {k: v for k, v in final.items() if isinstance(v, (int, float)) and k != "train_minutes"}
+
+    def card_extras(self, output_dir: Path) -> dict:
+        """`sample_text=` / `sample_image=` / `extra_sections=` for `render_model_card`."""
+        return {}
+
+    def write_model_card(self, output_dir: Path, summary: dict) -> Path | None:
+        if self.card_family is None:
+            return None
+        from ..hub.model_card import render_model_card, run_history_markdown
+
+        extras = self.card_extras(output_dir)
+        sections = [("Training run", run_history_markdown(summary)), *extras.pop("extra_sections", [])]
+        hyperparameters = {**summary["recipe_arguments"], **{k: summary["training_arguments"][k] for k in CARD_TRAINING_KEYS}}
+        card = render_model_card(
+            self.card_family, output_dir, self.card_metrics(summary["final"]),
+            repo_id=summary["training_arguments"].get("hub_model_id") or f"your-org/{Path(output_dir).name}",
+            training_command=summary["command"], hyperparameters=hyperparameters, extra_sections=sections, **extras,
+        )
+        card.save(output_dir / "README.md")
+        return output_dir / "README.md"
+
     def describe(self, engine) -> str:
         lines = [f"Recipe {self.name}: {engine.max_steps} optimizer steps, {engine.steps_per_epoch} per epoch, "
                  f"{engine.accelerator.num_processes} process(es), device {engine.accelerator.device}, "
@@ -65,6 +92,11 @@ class Recipe:
             count = sum(p.numel() for p in model.parameters())
             lines.append(f"  {name}: {type(model).__name__}, {count:,} parameters")
         return "\n".join(lines)
+
+
+CARD_TRAINING_KEYS = ("seed", "max_steps", "max_time", "per_device_train_batch_size", "gradient_accumulation_steps",
+                      "learning_rate", "weight_decay", "lr_scheduler_type", "warmup_steps", "max_grad_norm",
+                      "mixed_precision")
 
 
 def adamw(model: nn.Module, args) -> torch.optim.AdamW:

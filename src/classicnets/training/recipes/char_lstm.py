@@ -49,6 +49,7 @@ class CharLSTMArguments:
 class CharLSTMRecipe(Recipe):
     name = "char-lstm"
     arguments_class = CharLSTMArguments
+    card_family = "char-lstm"
 
     def build(self, accelerator) -> None:
         args = self.args
@@ -121,6 +122,22 @@ class CharLSTMRecipe(Recipe):
             prompt = self.tokenizer([self.args.sample_prompt], return_tensors="pt").to(model.device)
             out = model.generate(**prompt, max_new_tokens=self.args.sample_chars)
             (output_dir / "samples.txt").write_text(self.tokenizer.decode(out[0]), encoding="utf-8")
+
+
+    def card_metrics(self, final: dict) -> dict:
+        metrics = {
+            "val_loss": {"value": final["val_loss"], "name": "validation loss (nats/char)", "type": "loss"},
+            "val_bpc": {"value": final["val_bpc"], "name": "validation bits/char", "type": "bits_per_character"},
+        }
+        if "nanogpt_val_loss" in final:
+            metrics["nanogpt_val_loss"] = {
+                "value": final["nanogpt_val_loss"], "type": "loss", "split": "validation+test",
+                "name": "loss on nanoGPT's split, the last 10% of the text (nats/char)"}
+        return metrics
+
+    def card_extras(self, output_dir: Path) -> dict:
+        samples = output_dir / "samples.txt"
+        return {"sample_text": samples.read_text(encoding="utf-8")} if samples.exists() else {}
 
 
 def windows(batch: dict, tokenizer: CharTokenizer, text_column: str, size: int) -> dict:
