@@ -4,6 +4,7 @@ import importlib
 
 RECIPES = {
     "char-lstm": "classicnets.training.recipes.char_lstm:CharLSTMRecipe",
+    "gan-mnist": "classicnets.training.recipes.gan_mnist:GANMNISTRecipe",
 }
 
 

@@ -1,0 +1,257 @@
+"""`classicnets evaluate gan-mnist`: sample-quality metrics of a GAN checkpoint, measured with a LeNet classifier.
+
+Wired into the main CLI with `add_evaluate_parser(subparsers)`. The metric code here (`gan_sample_metrics`,
+`mnist_reference`) is also what the `gan-mnist` training recipe reports during training, so the numbers of a
+training run and of `classicnets evaluate` are computed the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .image_metrics import (
+    FeatureStats,
+    class_distribution,
+    classifier_inception_score,
+    classifier_outputs,
+    confident_share,
+    feature_statistics,
+    frechet_distance_from_stats,
+    lenet_fid_floor,
+)
+
+DEFAULT_CLASSIFIER = "outputs/lenet-mnist"
+CONFIDENCE = 0.9
+
+DESCRIPTION = """\
+Score the generator of a GAN checkpoint (a folder written by `classicnets train gan-mnist` or
+GANModel.save_pretrained) with a LeNet MNIST classifier:
+
+  LeNet-FID        Frechet distance between the classifier's penultimate features of N generated images and of
+                   the 10,000 MNIST test images (lower is better).
+  floor            LeNet-FID of 10,000 MNIST *train* images against the same test images: what a perfect
+                   generator would score with this classifier. Compare a LeNet-FID only with the floor and with
+                   other numbers from the same classifier.
+  Inception score  exp(E KL(p(y|x) || p(y))) of the classifier's predictions on the generated images, in [1, 10];
+                   the real test images' score is shown beside it.
+  confident share  share of generated images the classifier labels with probability >= 0.9.
+  digit shares     share of generated images the classifier reads as each digit (mode collapse shows here).
+
+A class-conditional GAN is asked for the ten digits in equal numbers (image i gets label i mod 10), and the share
+of images the classifier reads as the requested digit is reported as label accuracy. Generation is seeded (--seed):
+the same checkpoint gives the same numbers."""
+
+EPILOG = """\
+examples:
+  classicnets evaluate gan-mnist outputs/gan-mnist
+  classicnets evaluate gan-mnist outputs/gan-mnist --classifier outputs/lenet-mnist --num_images 10000 \\
+      --output outputs/gan-mnist/evaluation.json
+
+The classifier is trained with `python -m classicnets.evaluation.mnist_classifier --output-dir outputs/lenet-mnist`."""
+
+
+# --- shared with the gan-mnist recipe ----------------------------------------------------------------------
+
+
+def load_classifier(path: str | Path, device: torch.device | str = "cpu"):
+    """A LeNetForImageClassification from a folder, in eval mode; a clear error if the folder is not one."""
+    from ..models.lenet import LeNetForImageClassification
+
+    path = Path(path)
+    if not (path / "config.json").is_file():
+        raise FileNotFoundError(
+            f"No classifier at {path}: expected a folder with config.json and model.safetensors written by "
+            "`python -m classicnets.evaluation.mnist_classifier --output-dir <folder>` (LeNet on MNIST)."
+        )
+    return LeNetForImageClassification.from_pretrained(str(path)).to(device).eval()
+
+
+def check_compatible(gan_config, classifier) -> None:
+    c, s = classifier.config.num_channels, classifier.config.image_size
+    if (gan_config.num_channels, gan_config.image_size) != (c, s):
+        raise ValueError(
+            f"The classifier takes {c}-channel {s}x{s} images but the GAN makes {gan_config.num_channels}-channel "
+            f"{gan_config.image_size}x{gan_config.image_size} ones: use a classifier trained on the GAN's data."
+        )
+
+
+@dataclass
+class RealReference:
+    """What the real evaluation images score under a classifier: feature statistics and Inception Score."""
+
+    stats: FeatureStats
+    inception_score: float
+    confident_share: float
+    num_images: int
+
+
+def mnist_reference(classifier, images, batch_size: int = 1000) -> RealReference:
+    """Features and scores of real images (uint8 (N, H, W) / (N, C, H, W) or [0, 1] floats) under `classifier`."""
+    probs, feats = classifier_outputs(classifier, images, batch_size)
+    score, _ = classifier_inception_score(probs, splits=min(10, len(probs)))
+    return RealReference(feature_statistics(feats), score, confident_share(probs, CONFIDENCE), len(probs))
+
+
+@torch.no_grad()
+def gan_sample_metrics(gan, classifier, real: RealReference | FeatureStats, num_images: int = 10000, seed: int = 0,
+                       batch_size: int = 500) -> dict:
+    """
+    Generate `num_images` images from `gan` (seeded; the global RNG is untouched) and score them with `classifier`
+    against `real`. A conditional GAN gets balanced labels (image i: label i mod num_classes) and `label_accuracy`.
+
+    Returns `lenet_fid`, `inception_score`, `inception_score_std`, `confident_share`, `class_shares` (list),
+    `min_class_share`, `max_class_share`, `num_images` (and `label_accuracy`).
+    """
+    if num_images < 10:
+        raise ValueError(f"num_images must be >= 10 (FID needs a covariance, IS ten splits), got {num_images}.")
+    real_stats = real.stats if isinstance(real, RealReference) else real
+    conditional = gan.config.num_classes is not None
+    labels = torch.arange(num_images) % gan.config.num_classes if conditional else None
+    rng = torch.Generator().manual_seed(int(seed))
+    probs, feats = [], []
+    for start in range(0, num_images, batch_size):
+        count = min(batch_size, num_images - start)
+        batch_labels = labels[start : start + count] if conditional else None
+        images = gan.generate(num_images=count, seed=rng, labels=batch_labels)
+        p, f = classifier_outputs(classifier, images, batch_size)
+        probs.append(p)
+        feats.append(f)
+    probs, feats = np.concatenate(probs), np.concatenate(feats)
+    score, score_std = classifier_inception_score(probs, splits=10)
+    shares = [float(s) for s in class_distribution(probs)]
+    out = {
+        "lenet_fid": frechet_distance_from_stats(feature_statistics(feats), real_stats),
+        "inception_score": score,
+        "inception_score_std": score_std,
+        "confident_share": confident_share(probs, CONFIDENCE),
+        "class_shares": shares,
+        "min_class_share": min(shares),
+        "max_class_share": max(shares),
+        "num_images": int(num_images),
+    }
+    if conditional:
+        out["label_accuracy"] = float((probs.argmax(axis=1) == labels.numpy()).mean())
+    return out
+
+
+def load_split_images(dataset: str, split: str, image_column: str = "image") -> np.ndarray:
+    """uint8 images (N, H, W) of one split of a Hub dataset (or local Hub-layout folder), decoded once."""
+    from ..data import load_hub_dataset, require_columns
+
+    ds = load_hub_dataset(dataset, split=split)
+    require_columns(ds, [image_column], f"evaluate gan-mnist (split {split!r})")
+    images = np.asarray(ds.select_columns([image_column]).with_format("numpy")[:][image_column], dtype=np.uint8)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    return images
+
+
+# --- the command --------------------------------------------------------------------------------------------
+
+
+def evaluate_gan_mnist(checkpoint: str | Path, classifier_dir: str | Path = DEFAULT_CLASSIFIER,
+                       num_images: int = 10000, seed: int = 0, dataset: str = "ylecun/mnist",
+                       batch_size: int = 500, floor: bool = True) -> dict:
+    """All metrics of `classicnets evaluate gan-mnist` as one dict (see the command's --help)."""
+    import classicnets  # noqa: F401  (registers the Auto classes)
+
+    from ..models.gan import GANModel
+
+    if not (Path(checkpoint) / "config.json").is_file():
+        raise FileNotFoundError(f"No GAN checkpoint at {checkpoint}: expected a folder with config.json and "
+                                "model.safetensors (the output_dir of `classicnets train gan-mnist`).")
+    gan = GANModel.from_pretrained(str(checkpoint)).eval()
+    classifier = load_classifier(classifier_dir)
+    check_compatible(gan.config, classifier)
+    test_images = load_split_images(dataset, "test")
+    real = mnist_reference(classifier, test_images)
+    results = {"checkpoint": str(checkpoint), "classifier": str(classifier_dir), "dataset": dataset, "seed": seed,
+               "architecture": gan.config.architecture, "conditional": gan.config.num_classes is not None,
+               "num_real_images": real.num_images}
+    results.update(gan_sample_metrics(gan, classifier, real, num_images=num_images, seed=seed, batch_size=batch_size))
+    results["real_inception_score"] = real.inception_score
+    results["real_confident_share"] = real.confident_share
+    if floor:
+        train_images = load_split_images(dataset, "train")
+        results["lenet_fid_floor"] = lenet_fid_floor(classifier, train_images, test_images,
+                                                     num_images=min(10000, len(test_images)), seed=0)
+        results["fid_over_floor"] = results["lenet_fid"] / max(results["lenet_fid_floor"], 1e-12)
+    return results
+
+
+def format_table(r: dict) -> str:
+    kind = "class-conditional" if r.get("conditional") else "unconditional"
+    lines = [
+        f"GAN        {r['checkpoint']} ({r.get('architecture', '?')}, {kind})",
+        f"classifier {r['classifier']}",
+        f"images     {r['num_images']:,} generated (seed {r['seed']}) vs {r['num_real_images']:,} real test images",
+        "",
+        f"{'metric':<28}{'value':>10}   note",
+        f"{'-' * 28}{'-' * 10}   {'-' * 36}",
+    ]
+    fid_note = ""
+    if "lenet_fid_floor" in r:
+        fid_note = f"{r['fid_over_floor']:.1f}x the floor"
+    lines.append(f"{'LeNet-FID':<28}{r['lenet_fid']:>10.3f}   {fid_note}")
+    if "lenet_fid_floor" in r:
+        lines.append(f"{'LeNet-FID floor':<28}{r['lenet_fid_floor']:>10.3f}   10,000 train vs test images")
+    lines.append(f"{'Inception score':<28}{r['inception_score']:>10.3f}   "
+                 f"+- {r['inception_score_std']:.3f}; real test images {r['real_inception_score']:.3f}")
+    lines.append(f"{'confident share (p >= 0.9)':<28}{r['confident_share']:>10.3f}   "
+                 f"real test images {r['real_confident_share']:.3f}")
+    if "label_accuracy" in r:
+        lines.append(f"{'label accuracy':<28}{r['label_accuracy']:>10.3f}   classifier agrees with the requested digit")
+    lines.append(f"{'digit shares':<28}{'':>10}   min {r['min_class_share']:.1%}, max {r['max_class_share']:.1%}")
+    lines.append("  " + "  ".join(f"{d}: {s:5.1%}" for d, s in enumerate(r["class_shares"])))
+    return "\n".join(lines)
+
+
+def evaluate_command(args: argparse.Namespace) -> int:
+    try:
+        results = evaluate_gan_mnist(args.checkpoint, args.classifier, num_images=args.num_images, seed=args.seed,
+                                     dataset=args.dataset, batch_size=args.batch_size, floor=not args.no_floor)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"classicnets evaluate gan-mnist: {err}", file=sys.stderr)
+        return 1
+    print(format_table(results))
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(json.dumps(results, indent=2))
+        print(f"\nWrote {args.output}")
+    return 0
+
+
+def add_evaluate_parser(subparsers) -> argparse.ArgumentParser:
+    """Register `evaluate` (with its task `gan-mnist`) on an argparse sub-parsers object."""
+    parser = subparsers.add_parser("evaluate", help="Evaluate a trained model (gan-mnist: LeNet-FID, Inception score).",
+                                   description="Evaluate a trained model. Tasks: gan-mnist.")
+    parser.set_defaults(func=lambda _args: (parser.print_help(), 2)[1])
+    tasks = parser.add_subparsers(dest="task", metavar="TASK")
+    gan = tasks.add_parser("gan-mnist", help="Sample quality of a GAN trained on MNIST, measured with a LeNet.",
+                           description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    gan.add_argument("checkpoint", metavar="CHECKPOINT", help="GAN folder (config.json + model.safetensors).")
+    gan.add_argument("--classifier", default=DEFAULT_CLASSIFIER, metavar="DIR",
+                     help="LeNet MNIST classifier folder (default: %(default)s).")
+    gan.add_argument("--num_images", "--num-images", type=int, default=10000, metavar="N",
+                     help="Generated images to score (default: %(default)s).")
+    gan.add_argument("--seed", type=int, default=0, help="Seed of the noise (and labels) (default: %(default)s).")
+    gan.add_argument("--output", metavar="FILE.json", default=None, help="Also write every number as JSON here.")
+    gan.add_argument("--dataset", default="ylecun/mnist",
+                     help="Real images: Hub id or local Hub-layout folder with train and test splits "
+                          "(default: %(default)s, or its local mirror).")
+    gan.add_argument("--batch_size", type=int, default=500, help="Generation / classifier batch (default: %(default)s).")
+    gan.add_argument("--no_floor", action="store_true",
+                     help="Skip the floor (saves decoding the 60,000 train images, ~10 s).")
+    gan.set_defaults(func=evaluate_command)
+    return parser
+
+
+__all__ = ["RealReference", "add_evaluate_parser", "evaluate_gan_mnist", "format_table", "gan_sample_metrics",
+           "load_classifier", "mnist_reference"]

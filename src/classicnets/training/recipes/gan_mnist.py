@@ -1,0 +1,354 @@
+"""gan-mnist: a GAN (mlp, DCGAN or class-conditional DCGAN) on MNIST, or any dataset of small images.
+
+Each optimizer step is one discriminator step (real images against 1, or 1 - label_smoothing, generated images
+against 0) and one generator step with the non-saturating loss, each network with its own Adam (DCGAN:
+lr 2e-4, betas (0.5, 0.999)). The training images are decoded once into a uint8 tensor.
+
+Engine options that do NOT apply here: --learning_rate, --weight_decay, --adam_beta1, --adam_beta2 (use --d_lr,
+--g_lr, --beta1, --beta2) and --per_device_eval_batch_size. --lr_scheduler_type and --warmup_steps apply to both
+optimisers (the engine's default is cosine decay over max_steps: pass --lr_scheduler_type constant for the
+usual GAN set-up); --max_grad_norm clips each network separately (0 disables: DCGAN does not clip).
+
+Evaluation (every --eval_steps, and at the end) generates images and scores them with a LeNet MNIST classifier
+(--classifier, default outputs/lenet-mnist when present): LeNet-FID against the test split, classifier Inception
+Score, confident share, digit shares; without a classifier only the D/G losses on held-out images are reported.
+Fixed-noise sample grids go to <output_dir>/samples/step-XXXXX.png every --sample_every steps.
+
+    classicnets train gan-mnist --preset dcgan --lr_scheduler_type constant --max_grad_norm 0 --max_time 20
+    classicnets train gan-mnist examples/gan_mnist_conditional.yaml --output_dir outputs/gan-mnist-cond
+    classicnets evaluate gan-mnist outputs/gan-mnist            # the same metrics on 10,000 images
+"""
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ...data import load_hub_dataset, require_columns
+from ...models.gan import (
+    GANConfig,
+    GANModel,
+    discriminator_loss,
+    discriminator_stats,
+    generator_loss,
+    save_image_grid,
+)
+from ...models.gan.configuration_gan import PRESETS
+from ..arguments import TrainingArguments
+from ..recipe import Recipe
+
+
+@dataclass
+class GANMNISTArguments:
+    preset: str = field(default="dcgan", metadata={"help": f"Architecture preset: {', '.join(PRESETS)}."})
+    num_classes: int | None = field(default=None, metadata={
+        "help": "Override the preset's num_classes (e.g. 10 makes any preset class-conditional)."})
+    dataset_name: str = field(default="ylecun/mnist",
+                              metadata={"help": "Hub id or local folder in Hub layout (see CLASSICNETS_DATA_MIRROR)."})
+    image_column: str = field(default="image", metadata={"help": "Column holding the images (PIL or arrays)."})
+    label_column: str = field(default="label", metadata={"help": "Column holding the class ids (conditional GANs)."})
+    train_split: str = field(default="train", metadata={"help": "Split to train on."})
+    eval_split: str = field(default="test", metadata={"help": "Real images for LeNet-FID and held-out D/G losses."})
+    max_train_samples: int | None = field(default=None, metadata={"help": "Train on the first N images only."})
+    d_lr: float = field(default=2e-4, metadata={"help": "Discriminator Adam learning rate."})
+    g_lr: float = field(default=2e-4, metadata={"help": "Generator Adam learning rate."})
+    beta1: float = field(default=0.5, metadata={"help": "Adam beta1 of both optimisers (DCGAN: 0.5)."})
+    beta2: float = field(default=0.999, metadata={"help": "Adam beta2 of both optimisers."})
+    label_smoothing: float = field(default=0.0, metadata={
+        "help": "One-sided label smoothing: real images are trained against 1 - label_smoothing (e.g. 0.1)."})
+    sample_every: int = field(default=500, metadata={
+        "help": "Write a fixed-noise sample grid to output_dir/samples/step-XXXXX.png every N steps (0: only at the end)."})
+    sample_seed: int = field(default=0, metadata={"help": "Seed of the fixed noise of the sample grids."})
+    classifier: str | None = field(default=None, metadata={
+        "help": "LeNet MNIST classifier folder for LeNet-FID / Inception score (default: outputs/lenet-mnist if "
+                "present, else those metrics are skipped); 'none' skips them."})
+    eval_num_images: int = field(default=2000, metadata={"help": "Generated images scored at intermediate evaluations."})
+    final_eval_num_images: int = field(default=10000, metadata={"help": "Generated images scored at the end."})
+    eval_seed: int = field(default=0, metadata={"help": "Seed of the evaluation noise."})
+
+    def __post_init__(self):
+        if self.preset not in PRESETS:
+            raise ValueError(f"Unknown --preset {self.preset!r}; choose one of {', '.join(PRESETS)}.")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise ValueError(f"--label_smoothing must be in [0, 1), got {self.label_smoothing}.")
+        if self.d_lr <= 0 or self.g_lr <= 0:
+            raise ValueError("--d_lr and --g_lr must be > 0.")
+        if self.eval_num_images < 10 or self.final_eval_num_images < 10:
+            raise ValueError("--eval_num_images and --final_eval_num_images must be >= 10.")
+        if self.sample_every < 0:
+            raise ValueError("--sample_every must be >= 0.")
+
+
+class ImageTensorDataset(torch.utils.data.Dataset):
+    """uint8 images (N, C, H, W) and labels (N,) in memory; batches are gathered with one indexing op."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor):
+        self.images, self.labels = images, labels
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    def __getitem__(self, index: int) -> dict:
+        return {"pixel_values": self.images[index], "labels": self.labels[index]}
+
+    def __getitems__(self, indices: list[int]) -> dict:  # DataLoader: a whole batch at once
+        index = torch.as_tensor(indices)
+        return {"pixel_values": self.images[index], "labels": self.labels[index]}
+
+
+def collate_images(data) -> dict:
+    """A batch from `__getitems__` (or a list of items) -> float pixel values in [0, 1] and labels."""
+    if isinstance(data, list):
+        data = {"pixel_values": torch.stack([d["pixel_values"] for d in data]),
+                "labels": torch.stack([d["labels"] for d in data])}
+    return {"pixel_values": data["pixel_values"].float().div_(255), "labels": data["labels"]}
+
+
+def decode_images(dataset, column: str, config: GANConfig, what: str) -> torch.Tensor:
+    """A datasets image column -> uint8 (N, C, H, W), checked against the config's image size and channels."""
+    c, s = config.num_channels, config.image_size
+    expected = f"{c}-channel {s}x{s} images ({'grey-scale, PIL mode L' if c == 1 else 'RGB' if c == 3 else f'{c} channels'})"
+    values = dataset.select_columns([column]).with_format("numpy")[:][column]
+    try:
+        images = np.asarray(values)
+    except ValueError:  # ragged: images of different sizes
+        images = np.asarray(values, dtype=object)
+    if images.dtype == object:
+        shapes = sorted({tuple(np.asarray(v).shape) for v in values[:1000]})
+        raise ValueError(f"{what}: the preset expects {expected}, but column {column!r} holds images of different "
+                         f"shapes, e.g. {shapes[:4]}. Resize and convert them first (dataset.map with PIL).")
+    if images.ndim == 3:
+        images = images[:, None]  # (N, H, W) -> (N, 1, H, W)
+    elif images.ndim == 4 and images.shape[-1] in (1, 3, 4) and images.shape[1] not in (1, 3, 4):
+        images = images.transpose(0, 3, 1, 2)  # (N, H, W, C) -> (N, C, H, W)
+    if images.ndim != 4 or tuple(images.shape[1:]) != (c, s, s):
+        got = tuple(images.shape[1:])
+        hint = ""
+        if images.ndim == 4 and images.shape[2:] == (s, s) and images.shape[1] != c:
+            hint = " (convert the images, e.g. PIL image.convert('L' if grey else 'RGB'))"
+        raise ValueError(f"{what}: the preset expects {expected}, i.e. arrays of shape (C, H, W) = {(c, s, s)}, but "
+                         f"column {column!r} holds images of shape {got} (channels first){hint}. Resize/convert the "
+                         "dataset or use a matching GAN configuration.")
+    if images.dtype != np.uint8:
+        if images.dtype.kind == "f" and images.max() <= 1.0:
+            images = images * 255.0
+        images = np.clip(np.rint(images), 0, 255).astype(np.uint8)
+    return torch.from_numpy(np.ascontiguousarray(images))
+
+
+class GANMNISTRecipe(Recipe):
+    name = "gan-mnist"
+    arguments_class = GANMNISTArguments
+
+    # --- data and models -------------------------------------------------------------------------------------
+
+    def build(self, accelerator) -> None:
+        args = self.args
+        overrides = {"num_classes": args.num_classes} if args.num_classes is not None else {}
+        self.config = GANConfig.from_preset(args.preset, **overrides)
+        self.gan = GANModel(self.config)
+        splits = load_hub_dataset(args.dataset_name)
+        if args.train_split not in splits:
+            raise ValueError(f"The dataset has splits {list(splits)} but no {args.train_split!r} (--train_split).")
+        train = splits[args.train_split]
+        if args.max_train_samples:
+            train = train.select(range(min(args.max_train_samples, len(train))))
+        images, labels = self._decode(train, f"gan-mnist ({args.train_split} split)")
+        self.train_dataset = ImageTensorDataset(images, labels)
+        self.collate_fn = collate_images
+        self.train_images = images
+        eval_split = splits.get(args.eval_split)
+        if eval_split is not None:
+            self.eval_images, self.eval_labels = self._decode(eval_split, f"gan-mnist ({args.eval_split} split)")
+        else:
+            self.eval_images, self.eval_labels = images, labels
+        self.notes = [] if eval_split is not None else [
+            f"no {args.eval_split!r} split: held-out losses and LeNet-FID use training images"]
+        self.classifier, self.reference = self._load_classifier()
+        # Fixed noise (and labels) of the sample grids: conditional grids show one digit a column.
+        if self.config.num_classes is not None:
+            k = self.config.num_classes
+            self.grid_labels, self.grid_nrow = torch.arange(k * min(k, 10)) % k, k
+        else:
+            self.grid_labels, self.grid_nrow = None, 8
+        self.grid_size = len(self.grid_labels) if self.grid_labels is not None else 64
+
+    def _decode(self, split, what: str) -> tuple[torch.Tensor, torch.Tensor]:
+        args, config = self.args, self.config
+        require_columns(split, [args.image_column], f"{what} (--image_column {args.image_column})")
+        images = decode_images(split, args.image_column, config, what)
+        if config.num_classes is not None:
+            require_columns(split, [args.label_column],
+                            f"{what}: a class-conditional GAN (--label_column {args.label_column})")
+        if args.label_column in split.column_names:
+            labels = torch.as_tensor(np.asarray(split.select_columns([args.label_column]).with_format("numpy")[:][
+                args.label_column]), dtype=torch.long)
+            if config.num_classes is not None and (labels.min() < 0 or labels.max() >= config.num_classes):
+                raise ValueError(f"{what}: labels must be in [0, {config.num_classes}) for num_classes "
+                                 f"{config.num_classes}; got values from {int(labels.min())} to {int(labels.max())}.")
+        else:
+            labels = torch.full((images.shape[0],), -1, dtype=torch.long)
+        return images, labels
+
+    def _load_classifier(self):
+        from ...evaluation.cli import DEFAULT_CLASSIFIER, check_compatible, load_classifier, mnist_reference
+
+        spec = self.args.classifier
+        if spec is not None and spec.lower() == "none":
+            self.notes.append("--classifier none: LeNet-FID / Inception score skipped, only D/G losses reported")
+            return None, None
+        path = Path(spec or DEFAULT_CLASSIFIER)
+        if not (path / "config.json").is_file():
+            if spec is not None:  # asked for explicitly: fail now, not after training
+                load_classifier(path)
+            self.notes.append(f"no classifier at {path} (train one with `python -m classicnets.evaluation."
+                              "mnist_classifier`): LeNet-FID / Inception score skipped, only D/G losses reported")
+            return None, None
+        classifier = load_classifier(path)
+        try:
+            check_compatible(self.config, classifier)
+        except ValueError as err:
+            self.notes.append(f"classifier {path} not used: {err}")
+            return None, None
+        self.classifier_path = str(path)
+        return classifier, mnist_reference(classifier, self.eval_images)
+
+    def models(self) -> dict:
+        return {"generator": self.gan.generator, "discriminator": self.gan.discriminator}
+
+    def create_optimizers(self, training_args) -> dict:
+        args = self.args
+        ignored = [f"--{name}" for name in ("learning_rate", "weight_decay", "adam_beta1", "adam_beta2")
+                   if getattr(training_args, name) != TrainingArguments.__dataclass_fields__[name].default]
+        if ignored:
+            warnings.warn(f"gan-mnist ignores {', '.join(ignored)}: its two Adam optimisers use --d_lr, --g_lr, "
+                          "--beta1, --beta2.", stacklevel=2)
+        betas = (args.beta1, args.beta2)
+        return {"generator": torch.optim.Adam(self.gan.generator.parameters(), lr=args.g_lr, betas=betas),
+                "discriminator": torch.optim.Adam(self.gan.discriminator.parameters(), lr=args.d_lr, betas=betas)}
+
+    # --- one step ---------------------------------------------------------------------------------------------
+
+    def training_step(self, engine, batch) -> dict:
+        generator, discriminator = engine.models["generator"], engine.models["discriminator"]
+        # The discriminator's own module (without the DDP wrapper) for the passes that must not take part in
+        # DDP's gradient synchronisation: the second D-step pass (its gradients reach the parameters in the same
+        # backward as the wrapped pass, which DDP reduces once) and the generator step (no D gradients at all).
+        d_module = engine.accelerator.unwrap_model(discriminator)
+        real = batch["pixel_values"]
+        n, device = real.shape[0], real.device
+        real_labels = fake_labels = None
+        if self.config.num_classes is not None:
+            real_labels = batch["labels"]
+            fake_labels = torch.randint(self.config.num_classes, (n,), device=device)  # uniform over the classes
+        noise = torch.randn(n, self.config.latent_dim, device=device)
+        fake = generator(noise, fake_labels)  # one generator forward, used by both steps
+
+        # Discriminator step: real vs detached fake.
+        real_logits = discriminator(real, real_labels)
+        with engine.accelerator.autocast():
+            fake_logits = d_module(fake.detach(), fake_labels)
+        d_loss = discriminator_loss(real_logits, fake_logits, self.args.label_smoothing)
+        engine.optimize(d_loss, "discriminator")
+
+        # Generator step, non-saturating loss. The discriminator's parameters are frozen so that they neither
+        # get gradients from this loss (which would mix into accumulated D gradients) nor cost their backward.
+        params = [p for p in d_module.parameters() if p.requires_grad]
+        for p in params:
+            p.requires_grad_(False)
+        try:
+            with engine.accelerator.autocast():
+                g_logits = d_module(fake, fake_labels)
+            g_loss = generator_loss(g_logits)
+            engine.optimize(g_loss, "generator")
+        finally:
+            for p in params:
+                p.requires_grad_(True)
+
+        logs = {"d_loss": d_loss.detach().float().item(), "g_loss": g_loss.detach().float().item()}
+        logs.update(discriminator_stats(real_logits, fake_logits))
+        step = engine.global_step + 1  # the step this call completes (when gradients are synchronised)
+        if (self.args.sample_every and engine.accelerator.sync_gradients and step % self.args.sample_every == 0
+                and engine.accelerator.is_main_process):
+            self.write_samples(Path(engine.args.output_dir) / "samples" / f"step-{step:05d}.png")
+        return logs
+
+    # --- evaluation and saving -------------------------------------------------------------------------------
+
+    def sample_grid(self) -> torch.Tensor:
+        return self.gan.generate(num_images=self.grid_size, seed=self.args.sample_seed, labels=self.grid_labels)
+
+    def write_samples(self, path: Path) -> None:
+        save_image_grid(self.sample_grid(), path, nrow=self.grid_nrow, scale=2)
+
+    def evaluate(self, engine, final: bool = False) -> dict:
+        accelerator = engine.accelerator
+        metrics = self._heldout_losses(accelerator)
+        if self.classifier is not None and accelerator.is_main_process:  # the others' results are never logged
+            from ...evaluation.cli import gan_sample_metrics
+            from ...evaluation.image_metrics import lenet_fid_floor
+
+            self.classifier.to(accelerator.device)
+            num = self.args.final_eval_num_images if final else self.args.eval_num_images
+            result = gan_sample_metrics(self.gan, self.classifier, self.reference, num_images=num,
+                                        seed=self.args.eval_seed)
+            shares = result.pop("class_shares")
+            metrics.update(result)
+            metrics.update({f"digit_{k}": s for k, s in enumerate(shares)})
+            if final:
+                metrics["real_inception_score"] = self.reference.inception_score
+                metrics["lenet_fid_floor"] = lenet_fid_floor(self.classifier, self.train_images, self.eval_images,
+                                                             num_images=10000, seed=0)
+        if final:
+            for note in self.notes:
+                engine.print(f"Note: {note}.")
+            if accelerator.is_main_process:
+                self.write_samples(Path(engine.args.output_dir) / "samples" / f"step-{engine.global_step:05d}.png")
+        return metrics
+
+    def _heldout_losses(self, accelerator, count: int = 1000) -> dict:
+        """D/G losses and D outputs on up to `count` held-out real images and as many fixed-noise fakes (eval mode)."""
+        rng = torch.Generator().manual_seed(self.args.eval_seed + 1)
+        real = (self.eval_images[:count].float() / 255).to(accelerator.device)
+        n = real.shape[0]
+        labels = None
+        if self.config.num_classes is not None:
+            labels = self.eval_labels[:n].to(accelerator.device)
+        fake_labels = None if labels is None else torch.randint(self.config.num_classes, (n,), generator=rng)
+        fake = self.gan.generate(num_images=n, seed=rng, labels=fake_labels)
+        discriminator = self.gan.discriminator
+        with accelerator.autocast():
+            real_logits = discriminator(real, labels)
+            fake_logits = discriminator(fake, None if fake_labels is None else fake_labels.to(accelerator.device))
+        stats = discriminator_stats(real_logits, fake_logits)
+        return {"d_loss": discriminator_loss(real_logits, fake_logits).item(), "g_loss": generator_loss(fake_logits).item(),
+                "d_real": stats["d_real"], "d_fake": stats["d_fake"]}
+
+    def save_pretrained(self, models, output_dir: Path) -> None:
+        self.gan.generator, self.gan.discriminator = models["generator"], models["discriminator"]
+        self.gan.save_pretrained(output_dir)
+        self.write_samples(output_dir / "samples.png")
+
+    def plot(self, records: list[dict], output_dir: Path) -> None:
+        from ..metrics import plot_curves
+
+        plot_curves(records, output_dir / "loss_curve.png", keys=["d_loss", "g_loss"], title="gan-mnist: D and G losses")
+        plot_curves(records, output_dir / "discriminator_outputs.png", keys=["d_real", "d_fake"],
+                    title="gan-mnist: mean D(x) and D(G(z))")
+        plot_curves([r for r in records if r["kind"] == "eval"], output_dir / "lenet_fid.png", keys=["lenet_fid"],
+                    title="gan-mnist: LeNet-FID (lower is better)")
+
+    def describe(self, engine) -> str:
+        args = self.args
+        lines = [super().describe(engine),
+                 f"  data: {len(self.train_dataset):,} images {tuple(self.train_images.shape[1:])} from "
+                 f"{args.dataset_name} [{args.train_split}]",
+                 f"  Adam: D lr {args.d_lr}, G lr {args.g_lr}, betas ({args.beta1}, {args.beta2}); "
+                 f"label smoothing {args.label_smoothing}; scheduler {engine.args.lr_scheduler_type}",
+                 "  evaluation: " + (f"classifier {self.classifier_path}, {args.eval_num_images:,} images "
+                                      f"({args.final_eval_num_images:,} at the end)" if self.classifier is not None
+                                      else "D/G losses only")]
+        lines += [f"  note: {note}" for note in self.notes]
+        return "\n".join(lines)

@@ -1,0 +1,66 @@
+"""`classicnets evaluate gan-mnist` on a tiny GAN, a tiny LeNet and a toy Hub-layout image dataset."""
+
+import json
+
+import pytest
+import torch
+
+from classicnets import GANConfig, GANModel, LeNetConfig, LeNetForImageClassification
+from classicnets.cli import main
+from classicnets.evaluation.cli import evaluate_gan_mnist
+
+from ..training.test_gan_mnist import write_image_dataset
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    root = tmp_path_factory.mktemp("evaluate")
+    torch.manual_seed(0)
+    LeNetForImageClassification(LeNetConfig.from_preset("tiny")).save_pretrained(root / "lenet")
+    GANModel(GANConfig.from_preset("tiny")).save_pretrained(root / "gan")
+    GANModel(GANConfig.from_preset("tiny", num_classes=10)).save_pretrained(root / "cgan")
+    write_image_dataset(root / "data", n_train=120, n_test=80)
+    return root
+
+
+def _run(setup, *extra):
+    return main(["evaluate", "gan-mnist", str(setup / "gan"), "--classifier", str(setup / "lenet"),
+                 "--dataset", str(setup / "data"), "--num_images", "200", *extra])
+
+
+def test_table_and_json(setup, tmp_path, capsys):
+    out = tmp_path / "metrics.json"
+    assert _run(setup, "--output", str(out), "--seed", "3") == 0
+    table = capsys.readouterr().out
+    for text in ("LeNet-FID", "LeNet-FID floor", "Inception score", "confident share (p >= 0.9)", "digit shares",
+                 "200 generated (seed 3) vs 80 real test images", "x the floor"):
+        assert text in table
+    results = json.loads(out.read_text())
+    assert results["num_images"] == 200 and len(results["class_shares"]) == 10
+    assert sum(results["class_shares"]) == pytest.approx(1.0)
+    assert 1.0 <= results["inception_score"] <= 10.0 and 0.0 <= results["confident_share"] <= 1.0
+    assert results["lenet_fid"] >= 0 and results["lenet_fid_floor"] >= 0
+    assert "label_accuracy" not in results
+
+
+def test_same_seed_same_numbers_and_conditional_label_accuracy(setup):
+    kwargs = dict(classifier_dir=setup / "lenet", num_images=100, dataset=str(setup / "data"), floor=False)
+    a, b = evaluate_gan_mnist(setup / "gan", **kwargs), evaluate_gan_mnist(setup / "gan", **kwargs)
+    assert a["lenet_fid"] == b["lenet_fid"] and a["inception_score"] == b["inception_score"]
+    c = evaluate_gan_mnist(setup / "cgan", **kwargs)
+    assert c["conditional"] and 0.0 <= c["label_accuracy"] <= 1.0 and "lenet_fid_floor" not in c
+
+
+def test_help_and_clear_errors(setup, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", "gan-mnist", "--help"])
+    assert exit_info.value.code == 0
+    help_text = capsys.readouterr().out
+    for option in ("--classifier", "--num_images", "--seed", "--output", "floor"):
+        assert option in help_text
+    assert main(["evaluate"]) == 2
+    assert "gan-mnist" in capsys.readouterr().out
+    assert main(["evaluate", "gan-mnist", str(setup / "gan"), "--classifier", str(tmp_path / "nope")]) == 1
+    assert "No classifier at" in capsys.readouterr().err
+    assert main(["evaluate", "gan-mnist", str(tmp_path), "--classifier", str(setup / "lenet")]) == 1
+    assert "No GAN checkpoint" in capsys.readouterr().err
