@@ -141,6 +141,7 @@ def decode_images(dataset, column: str, config: GANConfig, what: str) -> torch.T
 class GANMNISTRecipe(Recipe):
     name = "gan-mnist"
     arguments_class = GANMNISTArguments
+    card_family = "gan-mnist"
 
     # --- data and models -------------------------------------------------------------------------------------
 
@@ -330,6 +331,25 @@ class GANMNISTRecipe(Recipe):
         self.gan.generator, self.gan.discriminator = models["generator"], models["discriminator"]
         self.gan.save_pretrained(output_dir)
         self.write_samples(output_dir / "samples.png")
+
+    def card_metrics(self, final: dict) -> dict:
+        n = final.get("num_images")
+        spec = {
+            "lenet_fid": ("LeNet-FID vs the test images ({n:,} samples; lower is better)", "fid"),
+            "lenet_fid_floor": ("LeNet-FID floor: train vs test images (same classifier)", "fid"),
+            "inception_score": ("Inception score with the LeNet classifier ({n:,} samples)", "inception_score"),
+            "confident_share": ("share of samples classified with p >= 0.9", "confident_share"),
+            "label_accuracy": ("share of samples classified as the requested digit", "accuracy"),
+            "min_class_share": ("smallest digit share", "min_class_share"),
+            "max_class_share": ("largest digit share", "max_class_share"),
+            "d_loss": ("discriminator loss on held-out images", "loss"),
+            "g_loss": ("generator loss (non-saturating)", "loss"),
+        }
+        return {key: {"value": final[key], "name": name.format(n=n or 0), "type": kind}
+                for key, (name, kind) in spec.items() if isinstance(final.get(key), (int, float))}
+
+    def card_extras(self, output_dir: Path) -> dict:
+        return {"sample_image": output_dir / "samples.png"} if (output_dir / "samples.png").exists() else {}
 
     def plot(self, records: list[dict], output_dir: Path) -> None:
         from ..metrics import plot_curves
