@@ -123,3 +123,14 @@ def test_options_file_then_flags(tmp_path, monkeypatch):
     assert cli.main(["train", "char-lstm", str(config), "--learning_rate", "0.02"]) == 0
     engine = seen["engine"]
     assert engine.args.max_steps == 7 and engine.args.learning_rate == 0.02 and engine.recipe.args.block_size == 12
+
+
+def test_max_time_paces_the_lr_schedule(tmp_path):
+    """A run cut by --max_time still walks its whole schedule: the LR is near zero at the end of a cosine."""
+    engine = Engine(RegressionRecipe(RegressionArguments()), _args(tmp_path, max_steps=10_000, max_time=0.02,
+                                                                   lr_scheduler_type="cosine", eval_steps=10**6,
+                                                                   save_steps=0, logging_steps=1))
+    engine.train()
+    lrs = [r["lr"] for r in engine.metrics.records() if r["kind"] == "train"]
+    assert engine.global_step < 10_000  # stopped by time, long before the step budget
+    assert lrs[0] > 0.15 and lrs[-1] < 0.02  # started near the peak (0.2) and decayed to ~0 on time

@@ -11,7 +11,9 @@ class TrainingArguments:
     # How long to train: the first limit reached stops the run (it then evaluates and saves).
     max_steps: int = field(default=-1, metadata={"help": "Optimizer steps to run (-1: use num_train_epochs)."})
     num_train_epochs: float = field(default=1.0, metadata={"help": "Epochs to run when max_steps is -1."})
-    max_time: float | None = field(default=None, metadata={"help": "Stop cleanly after this many minutes of training."})
+    max_time: float | None = field(default=None, metadata={
+        "help": "Stop cleanly after this many minutes of training (evaluation excluded). The LR schedule then "
+                "follows whichever is further along, steps or time, so it ends on time on a slow machine."})
 
     per_device_train_batch_size: int = field(default=32, metadata={"help": "Batch size on each process."})
     per_device_eval_batch_size: int = field(default=64, metadata={"help": "Evaluation batch size on each process."})

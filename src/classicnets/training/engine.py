@@ -57,6 +57,7 @@ class Engine:
         self.train_seconds = 0.0  # time spent training, evaluation and checkpointing excluded
         self._paused_seconds = 0.0
         self._created = time.perf_counter()
+        self.agreed_train_seconds = 0.0  # training time, the same on every process
 
     # --- set-up -------------------------------------------------------------------------------------------
 
@@ -93,6 +94,8 @@ class Engine:
             for name, opt in self.optimizers.items()
         }
         for scheduler in self.schedulers.values():
+            if args.max_time is not None:
+                pace_by_time(scheduler, self)
             accelerator.register_for_checkpointing(scheduler)
         self.metrics = MetricsLogger(accelerator, args.output_dir, write=tqdm.write)
         if args.report_to not in ("none", ""):
@@ -184,7 +187,8 @@ class Engine:
         if self.args.max_time is not None:
             # Every process must agree, or one would wait for the others forever.
             elapsed = torch.tensor(self.train_seconds, device=self.accelerator.device)
-            if self.accelerator.reduce(elapsed, "max").item() >= self.args.max_time * 60:
+            self.agreed_train_seconds = self.accelerator.reduce(elapsed, "max").item()
+            if self.agreed_train_seconds >= self.args.max_time * 60:
                 return f"reached --max_time {self.args.max_time} min"
         return None
 
@@ -269,6 +273,25 @@ def check_finite(loss: torch.Tensor, name: str, step: int) -> None:
 
 
 
+
+
+def pace_by_time(scheduler, engine: "Engine") -> None:
+    """With --max_time, run the LR schedule by whichever is further along, steps or time.
+
+    A schedule sized in steps would be cut off half-way on a slower or busier machine; this one reaches its end
+    (e.g. cosine to zero) by --max_time whatever the speed. Time comes from `agreed_train_seconds`, the maximum
+    over processes, so every process uses the same learning rate.
+    """
+    budget = engine.args.max_time * 60
+
+    def paced(lr_lambda):
+        def lr_at(step: int) -> float:  # a plain function, so the scheduler's state_dict skips it
+            by_time = int(engine.max_steps * min(1.0, engine.agreed_train_seconds / budget)) if budget > 0 else 0
+            return lr_lambda(max(step, by_time))
+
+        return lr_at
+
+    scheduler.lr_lambdas = [paced(f) for f in scheduler.lr_lambdas]
 
 
 def command_line(num_processes: int) -> str:
