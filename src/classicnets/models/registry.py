@@ -59,8 +59,7 @@ def register_all() -> None:
         config_cls.register_for_auto_class()
         for auto_name, model_cls in spec["models"].items():
             getattr(transformers, auto_name).register(config_cls, model_cls, exist_ok=True)
-        main_auto, main_cls = next(reversed(spec["models"].items()))
-        main_cls.register_for_auto_class(main_auto)
+            model_cls.register_for_auto_class(auto_name)
         tokenizer_cls = spec.get("tokenizer")
         if tokenizer_cls is not None and getattr(tokenizer_cls, "is_fast", None) is not True:
             AutoTokenizer.register(config_cls, slow_tokenizer_class=tokenizer_cls, exist_ok=True)
