@@ -56,3 +56,63 @@ def error_text(err: BaseException) -> str:
         parts.append(f"{type(err).__name__}: {err}")
         err = err.__cause__ or err.__context__
     return "\n".join(parts)
+
+
+# --- the other families (client_*_families.py) ------------------------------------------------------------------
+
+SST_SENTENCES = [
+    "a gripping , funny and moving film .",
+    "dull , tedious and far too long .",
+    "the best movie of the year , bar none .",
+    "i hated every minute of it .",
+    "a charming , warm story with great acting .",
+    "the plot is a mess and the jokes fall flat .",
+]
+PROBE_SENTENCES = ["a funny and moving film .", "boring , tedious and badly acted plot ."]
+SST_MAX_LEN = 24
+
+
+def digest(tensor) -> str:
+    """sha256 of a tensor's shape, dtype and raw bytes: equal digests = bit-identical tensors."""
+    t = tensor.detach().cpu().contiguous()
+    return hashlib.sha256(f"{tuple(t.shape)}|{t.dtype}|".encode() + t.numpy().tobytes()).hexdigest()
+
+
+def floats(tensor) -> list[float]:
+    return [float(x) for x in tensor.detach().flatten().tolist()]
+
+
+def classifier_logits(model, tokenizer) -> list[float]:
+    import torch
+
+    inputs = tokenizer(PROBE_SENTENCES, padding=True, truncation=True, return_tensors="pt")
+    with torch.no_grad():
+        return floats(model(**inputs).logits)
+
+
+def seq2seq_states(model) -> str:
+    """Digest of the encoder-decoder's last hidden state on fixed source/target ids."""
+    import torch
+
+    source = torch.tensor([[2, 7, 9, 11, 3], [2, 5, 6, 3, 0]])
+    target = torch.tensor([[2, 8, 10], [2, 4, 12]])
+    with torch.no_grad():
+        out = model(input_ids=source, attention_mask=(source != 0).long(), decoder_input_ids=target)
+    return digest(out.last_hidden_state)
+
+
+def gan_samples(model) -> dict[str, str]:
+    images = model.generate(num_images=4, seed=0)
+    out = {"seed0": digest(images), "shape": list(images.shape)}
+    if getattr(model.config, "num_classes", None):
+        out["labels"] = digest(model.generate(num_images=4, seed=0, labels=[0, 1, 2, 3]))
+    return out
+
+
+def lenet_logits(model) -> list[float]:
+    """Logits on two fixed pseudo-random images (a seeded CPU generator: the same in every process)."""
+    import torch
+
+    images = torch.rand(2, 1, 28, 28, generator=torch.Generator().manual_seed(1234))
+    with torch.no_grad():
+        return floats(model(pixel_values=images).logits)
