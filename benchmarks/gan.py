@@ -42,6 +42,7 @@ class TimedRecipe(GANMNISTRecipe):
         self.config = GANConfig.from_preset(self.args.preset)
         torch.manual_seed(0)
         self.gan = GANModel(self.config)
+        self.make_noise_source(accelerator)
         self.train_dataset = ImageTensorDataset(self.images, self.labels)
         self.train_images = self.images
         self.collate_fn = collate_images

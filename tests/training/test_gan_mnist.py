@@ -188,25 +188,37 @@ def test_bf16_mixed_precision_runs(toy_data, tmp_path):
     assert np.isfinite(final["d_loss"]) and (tmp_path / "run" / "model.safetensors").is_file()
 
 
+RUN = {"preset": "tiny", "classifier": "none", "max_steps": 6, "save_steps": 3, "per_device_train_batch_size": 16,
+       "eval_steps": 100, "logging_steps": 1, "lr_scheduler_type": "constant", "disable_tqdm": True, "seed": 5,
+       "final_eval_num_images": 20}
+
+
 def _cli_args(data, out, **options):
-    base = {"preset": "tiny", "dataset_name": data, "classifier": "none", "output_dir": out, "max_steps": 6,
-            "save_steps": 3, "per_device_train_batch_size": 16, "eval_steps": 100, "logging_steps": 1,
-            "lr_scheduler_type": "constant", "disable_tqdm": True, "seed": 5, "final_eval_num_images": 20}
-    base.update(options)
+    base = {**RUN, "dataset_name": data, "output_dir": out, **options}
     args = ["gan-mnist"]
     for key, value in base.items():
         args += [f"--{key}"] if value is True else [f"--{key}", str(value)]
     return args
 
 
+def _train_in_process(data, out, **options):
+    from transformers import HfArgumentParser
+
+    parser = HfArgumentParser((GANMNISTArguments, TrainingArguments))
+    recipe_options, engine_options = parser.parse_args_into_dataclasses(args=_cli_args(data, out, **options)[1:])
+    AcceleratorState._reset_state(True)
+    GradientState._reset_state()
+    Engine(GANMNISTRecipe(recipe_options), engine_options).train()
+
+
 @pytest.mark.slow
 def test_killed_and_resumed_run_matches_uninterrupted_run(toy_data, tmp_path):
     """6 steps in one go == 3 steps, SIGKILL at 5, resume from 3: same G and D (BatchNorm stats included)."""
     straight, resumed = tmp_path / "straight", tmp_path / "resumed"
-    run_train(_cli_args(toy_data, straight))
+    _train_in_process(toy_data, straight)
     killed = run_train(_cli_args(toy_data, resumed), env={CRASH_AT_STEP_ENV: "5"}, check=False)
     assert killed.returncode == -signal.SIGKILL
-    run_train(_cli_args(toy_data, resumed, resume_from_checkpoint="latest"))
+    _train_in_process(toy_data, resumed, resume_from_checkpoint="latest")
     a, b = load_file(str(straight / "model.safetensors")), load_file(str(resumed / "model.safetensors"))
     assert a.keys() == b.keys() and any("running_var" in k for k in a)
     for key in a:
@@ -214,6 +226,8 @@ def test_killed_and_resumed_run_matches_uninterrupted_run(toy_data, tmp_path):
     first = [json.loads(x) for x in (straight / "metrics.jsonl").read_text().splitlines()]
     second = [json.loads(x) for x in (resumed / "metrics.jsonl").read_text().splitlines()]
     losses = {r["step"]: r["g_loss"] for r in first if r["kind"] == "train"}
+    resumed_steps = [r["step"] for r in second if r["kind"] == "train" and r["step"] > 5]
+    assert resumed_steps == [6]  # steps 4 and 5 of the killed run were logged before the kill, then redone
     for r in second:
         if r["kind"] == "train" and r["step"] > 3:
             assert r["g_loss"] == pytest.approx(losses[r["step"]], abs=1e-6)

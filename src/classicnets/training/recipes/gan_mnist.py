@@ -81,6 +81,20 @@ class GANMNISTArguments:
             raise ValueError("--sample_every must be >= 0.")
 
 
+class NoiseSource:
+    """The recipe's RNG for noise and fake labels: its own stream on each process (the engine seeds every process
+    alike, which would give all processes the same fakes), saved in checkpoints so that a resumed run draws on."""
+
+    def __init__(self, seed: int):
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def state_dict(self) -> dict:
+        return {"generator": self.generator.get_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.set_state(state["generator"])
+
+
 class ImageTensorDataset(torch.utils.data.Dataset):
     """uint8 images (N, C, H, W) and labels (N,) in memory; batches are gathered with one indexing op."""
 
@@ -150,6 +164,7 @@ class GANMNISTRecipe(Recipe):
         overrides = {"num_classes": args.num_classes} if args.num_classes is not None else {}
         self.config = GANConfig.from_preset(args.preset, **overrides)
         self.gan = GANModel(self.config)
+        self.make_noise_source(accelerator)
         splits = load_hub_dataset(args.dataset_name)
         if args.train_split not in splits:
             raise ValueError(f"The dataset has splits {list(splits)} but no {args.train_split!r} (--train_split).")
@@ -175,6 +190,13 @@ class GANMNISTRecipe(Recipe):
         else:
             self.grid_labels, self.grid_nrow = None, 8
         self.grid_size = len(self.grid_labels) if self.grid_labels is not None else 64
+
+    def make_noise_source(self, accelerator) -> None:
+        """Seeded from the engine's seed (already set) and the process index; carried by the checkpoints."""
+        rank = accelerator.process_index if accelerator is not None else 0
+        self.noise = NoiseSource(torch.initial_seed() + 1_000_003 * (rank + 1))
+        if accelerator is not None:
+            accelerator.register_for_checkpointing(self.noise)
 
     def _decode(self, split, what: str) -> tuple[torch.Tensor, torch.Tensor]:
         args, config = self.args, self.config
@@ -243,8 +265,9 @@ class GANMNISTRecipe(Recipe):
         real_labels = fake_labels = None
         if self.config.num_classes is not None:
             real_labels = batch["labels"]
-            fake_labels = torch.randint(self.config.num_classes, (n,), device=device)  # uniform over the classes
-        noise = torch.randn(n, self.config.latent_dim, device=device)
+            fake_labels = torch.randint(self.config.num_classes, (n,), generator=self.noise.generator)  # uniform
+            fake_labels = fake_labels.to(device)
+        noise = torch.randn(n, self.config.latent_dim, generator=self.noise.generator).to(device)
         fake = generator(noise, fake_labels)  # one generator forward, used by both steps
 
         # Discriminator step: real vs detached fake.
