@@ -68,9 +68,7 @@ def test_batched_left_padded_generate_matches_each_prompt_alone(model, tokenizer
 def test_generate_runs_one_step_per_new_character(model, tokenizer):
     """generate() must feed only the newest character once the state is carried (O(1) per character)."""
     lengths = []
-    hook = model.model.lstm.register_forward_hook(
-        lambda mod, args, out: lengths.append(args[0].shape[1] if torch.is_tensor(args[0]) else -1)
-    )
+    hook = model.model.register_forward_hook(lambda mod, args, out: lengths.append(out.last_hidden_state.shape[1]))
     model.generate(**tokenizer(["To be, or not"], return_tensors="pt"), max_new_tokens=8, do_sample=False)
     hook.remove()
     assert lengths == [13] + [1] * 7
@@ -197,3 +195,16 @@ def test_weights_file_only_safetensors(model, tmp_path):
     model.save_pretrained(tmp_path)
     assert (tmp_path / "model.safetensors").exists()
     assert not list(tmp_path.glob("*.bin"))
+
+
+@pytest.mark.parametrize("preset", ["tiny", "tutorial"])
+def test_single_step_path_equals_fused_lstm(tokenizer, preset):
+    """The written-out one-step LSTM used during generation computes what nn.LSTM computes."""
+    model = make_model(tokenizer, preset=preset)
+    ids = torch.tensor([tokenizer.encode("To be, or not to be")] * 3)
+    prefix = model(ids[:, :-1])
+    stepped = model(ids[:, -1:], state=prefix.state)  # the one-step path
+    fused = model.model.lstm(model.model.embed(ids[:, -1:]), prefix.state)
+    torch.testing.assert_close(stepped.state[0], fused[1][0], atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(stepped.state[1], fused[1][1], atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(stepped.logits, model.lm_head(fused[0]), atol=1e-6, rtol=1e-5)

@@ -153,9 +153,30 @@ class CharLSTMModel(CharLSTMPreTrainedModel):
                 state = None if state is None else tuple(s.float() for s in state)
             if attention_mask is not None and not bool(attention_mask.all()):
                 hidden, state = self._masked_lstm(x, attention_mask, state)
+            elif x.shape[1] == 1 and state is not None:
+                hidden, state = self._one_step(x, state)  # generation: (B, 1, H)
             else:
                 hidden, state = self.lstm(x, state)  # (B, T, H), ((L, B, H), (L, B, H))
         return CharLSTMOutput(last_hidden_state=hidden, state=state)
+
+    def _one_step(self, x: torch.Tensor, state: LSTMState):
+        """One time step, written out: the same function as `self.lstm`, but on a CPU the fused kernel spends
+        ~10x longer preparing its weights for a single step (measured 16.5 ms vs 1.5 ms, shakespeare preset,
+        batch 1) than computing it. x (B, 1, E) -> (B, 1, H)."""
+        h0, c0 = state  # (L, B, H) each
+        layer_input, hs, cs = x[:, 0], [], []
+        for layer in range(self.lstm.num_layers):
+            if layer > 0:
+                layer_input = F.dropout(layer_input, self.lstm.dropout, self.training)
+            gates = F.linear(layer_input, getattr(self.lstm, f"weight_ih_l{layer}"), getattr(self.lstm, f"bias_ih_l{layer}"))
+            gates = gates + F.linear(h0[layer], getattr(self.lstm, f"weight_hh_l{layer}"), getattr(self.lstm, f"bias_hh_l{layer}"))
+            i, f, g, o = gates.chunk(4, dim=1)  # PyTorch's gate order: input, forget, cell, output
+            c = torch.sigmoid(f) * c0[layer] + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            hs.append(h)
+            cs.append(c)
+            layer_input = h
+        return layer_input.unsqueeze(1), (torch.stack(hs), torch.stack(cs))
 
     def _masked_lstm(self, x: torch.Tensor, attention_mask: torch.Tensor, state: LSTMState | None):
         """Run the LSTM over the unmasked positions of each row only (any padding side)."""
