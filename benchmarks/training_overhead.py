@@ -25,6 +25,8 @@ from classicnets.training.recipes.char_lstm import CharLSTMArguments, CharLSTMRe
 class TimedRecipe(CharLSTMRecipe):
     """The char-lstm recipe, recording when each optimizer step starts."""
 
+    card_family = None  # no model card for a timing run
+
     def training_step(self, engine, batch):
         self.stamps.append(time.perf_counter())
         return super().training_step(engine, batch)
