@@ -134,3 +134,10 @@ def test_max_time_paces_the_lr_schedule(tmp_path):
     lrs = [r["lr"] for r in engine.metrics.records() if r["kind"] == "train"]
     assert engine.global_step < 10_000  # stopped by time, long before the step budget
     assert lrs[0] > 0.15 and lrs[-1] < 0.02  # started near the peak (0.2) and decayed to ~0 on time
+
+
+def test_tensorboard_tracker_writes_events(tmp_path):
+    Engine(RegressionRecipe(RegressionArguments()), _args(tmp_path, max_steps=5, report_to="tensorboard",
+                                                           save_steps=0)).train()
+    events = list((tmp_path / "run").rglob("events.out.tfevents.*"))
+    assert events and events[0].stat().st_size > 0
