@@ -259,7 +259,10 @@ class GANMNISTRecipe(Recipe):
         # The discriminator's own module (without the DDP wrapper) for the passes that must not take part in
         # DDP's gradient synchronisation: the second D-step pass (its gradients reach the parameters in the same
         # backward as the wrapped pass, which DDP reduces once) and the generator step (no D gradients at all).
-        d_module = engine.accelerator.unwrap_model(discriminator)
+        if getattr(self, "_wrapped_discriminator", None) is not discriminator:  # unwrap once, not every step
+            self._wrapped_discriminator = discriminator
+            self._d_module = engine.accelerator.unwrap_model(discriminator)
+        d_module = self._d_module
         real = batch["pixel_values"]
         n, device = real.shape[0], real.device
         real_labels = fake_labels = None
