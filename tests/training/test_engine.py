@@ -136,6 +136,18 @@ def test_max_time_paces_the_lr_schedule(tmp_path):
     assert lrs[0] > 0.15 and lrs[-1] < 0.02  # started near the peak (0.2) and decayed to ~0 on time
 
 
+def test_max_time_pacing_keeps_the_warmup_in_steps(tmp_path):
+    """The warm-up is never skipped, however generous --max_steps is and however slow a step."""
+    engine = Engine(RegressionRecipe(RegressionArguments()), _args(tmp_path, max_steps=10_000, max_time=0.02,
+                                                                   lr_scheduler_type="cosine", warmup_steps=8,
+                                                                   eval_steps=10**6, save_steps=0, logging_steps=1))
+    engine.agreed_train_seconds = 0.6  # half the time budget already gone before the first step
+    engine.setup()
+    scheduler = engine.schedulers["model"]
+    assert [round(scheduler.lr_lambdas[0](s), 3) for s in (0, 4, 7)] == [0.0, 0.5, 0.875]
+    assert scheduler.lr_lambdas[0](8) == pytest.approx(0.5, abs=0.01)  # then the cosine, paced by time: half-way
+
+
 def test_tensorboard_tracker_writes_events(tmp_path):
     Engine(RegressionRecipe(RegressionArguments()), _args(tmp_path, max_steps=5, report_to="tensorboard",
                                                            save_steps=0)).train()

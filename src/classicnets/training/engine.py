@@ -7,6 +7,7 @@ devices, precision, schedules, checkpoints, logging and stopping. It knows nothi
 GANs.
 """
 
+import contextlib
 import json
 import math
 import os
@@ -26,6 +27,7 @@ from transformers import get_scheduler
 
 from . import checkpointing
 from .arguments import TrainingArguments
+from .ema import ExponentialMovingAverage
 from .metrics import MetricsLogger
 from .recipe import Recipe
 
@@ -97,6 +99,11 @@ class Engine:
             if args.max_time is not None:
                 pace_by_time(scheduler, self)
             accelerator.register_for_checkpointing(scheduler)
+        self.ema = None
+        if args.ema_decay:
+            averaged = {name: accelerator.unwrap_model(self.models[name]) for name in self.recipe.ema_models}
+            self.ema = ExponentialMovingAverage(averaged, args.ema_decay)
+            accelerator.register_for_checkpointing(self.ema)
         self.metrics = MetricsLogger(accelerator, args.output_dir, write=tqdm.write)
         if args.report_to not in ("none", ""):
             accelerator.init_trackers(self.recipe.name, config=_flat_config(args, self.recipe.args))
@@ -142,6 +149,8 @@ class Engine:
                     continue
 
                 self.global_step += 1
+                if self.ema is not None:
+                    self.ema.update()
                 self.train_seconds = time.perf_counter() - start - self._paused_seconds
                 progress.update(1)
                 if self.global_step % args.logging_steps == 0:
@@ -206,7 +215,8 @@ class Engine:
         started = time.perf_counter()
         for model in self.models.values():
             model.eval()
-        metrics = self.recipe.evaluate(self, final=final)
+        with self.averaged_weights():
+            metrics = self.recipe.evaluate(self, final=final)
         for model in self.models.values():
             model.train()
         metrics["train_minutes"] = round(self.train_seconds / 60, 3)
@@ -236,7 +246,8 @@ class Engine:
         if accelerator.is_main_process:
             out = Path(self.args.output_dir)
             unwrapped = {name: accelerator.unwrap_model(m) for name, m in self.models.items()}
-            self.recipe.save_pretrained(unwrapped, out)
+            with self.averaged_weights():
+                self.recipe.save_pretrained(unwrapped, out)
             summary = {"recipe": self.recipe.name, "command": command_line(accelerator.num_processes),
                        "global_step": self.global_step, "stop_reason": stop_reason,
                        "train_minutes": round(self.train_seconds / 60, 3),
@@ -257,6 +268,10 @@ class Engine:
                 self.print(f"Pushed to {url}")
         accelerator.wait_for_everyone()
         accelerator.end_training()
+
+    def averaged_weights(self):
+        """The EMA weights in the live models for a `with` block (a no-op without --ema_decay)."""
+        return self.ema.averaged_weights() if self.ema is not None else contextlib.nullcontext()
 
     def print(self, *values) -> None:
         if self.accelerator.is_main_process:
@@ -281,11 +296,16 @@ def pace_by_time(scheduler, engine: "Engine") -> None:
     A schedule sized in steps would be cut off half-way on a slower or busier machine; this one reaches its end
     (e.g. cosine to zero) by --max_time whatever the speed. Time comes from `agreed_train_seconds`, the maximum
     over processes, so every process uses the same learning rate.
+    The warm-up stays counted in steps: paced by time it would shrink to the first second when --max_steps is
+    set generously, and a cold start at the peak rate costs an LSTM far more than the warm-up does.
     """
     budget = engine.args.max_time * 60
+    warmup = engine.args.warmup_steps
 
     def paced(lr_lambda):
         def lr_at(step: int) -> float:  # a plain function, so the scheduler's state_dict skips it
+            if step < warmup:
+                return lr_lambda(step)
             by_time = int(engine.max_steps * min(1.0, engine.agreed_train_seconds / budget)) if budget > 0 else 0
             return lr_lambda(max(step, by_time))
 
