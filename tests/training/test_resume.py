@@ -17,9 +17,12 @@ def _weights(path):
 
 @pytest.mark.slow
 def test_killed_and_resumed_run_matches_uninterrupted_run(tmp_path):
-    """2N steps in one go == N steps, SIGKILL, resume: same weights to 1e-6 (dropout on, so RNG matters)."""
+    """2N steps in one go == N steps, SIGKILL, resume: same weights to 1e-6 (dropout on, so RNG matters).
+
+    With --ema_decay, so that the average is checkpointed too: the saved model is the average, the last
+    checkpoint holds the raw weights; both must match."""
     n = 6
-    options = {"max_steps": 2 * n, "save_steps": n, "dropout": 0.2}
+    options = {"max_steps": 2 * n, "save_steps": n, "dropout": 0.2, "ema_decay": 0.8}
     straight = tmp_path / "straight"
     run_train(tiny_char_lstm_args(tmp_path, straight, **options))
 
@@ -32,9 +35,13 @@ def test_killed_and_resumed_run_matches_uninterrupted_run(tmp_path):
     run_train(tiny_char_lstm_args(tmp_path, resumed, resume_from_checkpoint="latest", **options))
 
     a, b = _weights(straight), _weights(resumed)
-    assert a.keys() == b.keys()
+    raw_a = _weights(checkpointing.checkpoints_dir(straight) / f"checkpoint-{2 * n}")
+    raw_b = _weights(checkpointing.checkpoints_dir(resumed) / f"checkpoint-{2 * n}")
+    assert a.keys() == b.keys() == raw_a.keys() == raw_b.keys()
     for key in a:
         torch.testing.assert_close(a[key], b[key], atol=1e-6, rtol=0)
+        torch.testing.assert_close(raw_a[key], raw_b[key], atol=1e-6, rtol=0)
+    assert any(not torch.equal(a[key], raw_a[key]) for key in a)  # the saved model is the average
     first = json.loads((straight / "metrics.json").read_text())
     second = json.loads((resumed / "metrics.json").read_text())
     assert first["global_step"] == second["global_step"] == 2 * n

@@ -26,6 +26,9 @@ class TrainingArguments:
     lr_scheduler_type: str = field(default="cosine", metadata={"help": "transformers.get_scheduler name: cosine, linear, constant_with_warmup, ..."})
     warmup_steps: int = field(default=0, metadata={"help": "Linear warm-up steps."})
     max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm (0 disables)."})
+    ema_decay: float = field(default=0.0, metadata={
+        "help": "Evaluate and save an exponential moving average of the weights with this decay per optimizer "
+                "step (e.g. 0.999; 0: off). The raw weights keep training; checkpoints hold both."})
     mixed_precision: str = field(default="no", metadata={"help": "no | bf16 | fp16 (fp16 needs a GPU).", "choices": ["no", "bf16", "fp16"]})
 
     eval_steps: int = field(default=500, metadata={"help": "Evaluate every N optimizer steps (and always at the end)."})
@@ -46,5 +49,7 @@ class TrainingArguments:
             raise ValueError("Set --max_steps > 0 or --num_train_epochs > 0.")
         if self.gradient_accumulation_steps < 1:
             raise ValueError("--gradient_accumulation_steps must be >= 1.")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"--ema_decay must be in [0, 1) (0 turns it off), got {self.ema_decay}.")
         if self.push_to_hub and not self.hub_model_id:
             raise ValueError("--push_to_hub needs --hub_model_id org/name.")

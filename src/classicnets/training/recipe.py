@@ -15,6 +15,7 @@ class Recipe:
     name: str = "recipe"
     arguments_class: type = object
     card_family: str | None = None  # a template of classicnets.hub (char-lstm, ...); None writes no card
+    ema_models: tuple[str, ...] = ("model",)  # the models --ema_decay averages (keys of `models()`)
 
     def __init__(self, args):
         self.args = args

@@ -156,6 +156,7 @@ class GANMNISTRecipe(Recipe):
     name = "gan-mnist"
     arguments_class = GANMNISTArguments
     card_family = "gan-mnist"
+    ema_models = ("generator",)  # --ema_decay averages the generator (the usual GAN EMA)
 
     # --- data and models -------------------------------------------------------------------------------------
 
@@ -299,7 +300,8 @@ class GANMNISTRecipe(Recipe):
         step = engine.global_step + 1  # the step this call completes (when gradients are synchronised)
         if (self.args.sample_every and engine.accelerator.sync_gradients and step % self.args.sample_every == 0
                 and engine.accelerator.is_main_process):
-            self.write_samples(Path(engine.args.output_dir) / "samples" / f"step-{step:05d}.png")
+            with engine.averaged_weights():  # what would be saved now (the EMA generator with --ema_decay)
+                self.write_samples(Path(engine.args.output_dir) / "samples" / f"step-{step:05d}.png")
         return logs
 
     # --- evaluation and saving -------------------------------------------------------------------------------
