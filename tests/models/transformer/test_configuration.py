@@ -55,7 +55,7 @@ def test_round_trip_through_dict(tmp_path):
         ({"d_model": 30, "num_heads": 4}, "divisible"),
         ({"norm_style": "sandwich"}, "norm_style"),
         ({"position_encoding": "rotary"}, "position_encoding"),
-        ({"pooling": "max"}, "pooling"),
+        ({"pooling": "median"}, "pooling"),
         ({"activation": "tanh"}, "activation"),
         ({"dropout": 1.0}, "dropout"),
         ({"encoder_layers": 0}, "encoder_layers"),

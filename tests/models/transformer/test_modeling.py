@@ -125,7 +125,7 @@ def test_base_preset_shape_contract_of_the_pytorch_tutorial():
 
 @pytest.mark.parametrize("norm_style", ["post", "pre"])
 @pytest.mark.parametrize("position_encoding", ["sinusoidal", "learned"])
-@pytest.mark.parametrize("pooling", ["first", "mean"])
+@pytest.mark.parametrize("pooling", ["first", "mean", "max"])
 def test_variants_run_forward_and_backward(norm_style, position_encoding, pooling):
     torch.manual_seed(0)
     config = tiny_config(norm_style=norm_style, position_encoding=position_encoding, pooling=pooling, dropout=0.1)
@@ -170,7 +170,7 @@ def test_bf16_autocast_runs_in_both_implementations():
 # --- padding invariance --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("pooling", ["first", "mean"])
+@pytest.mark.parametrize("pooling", ["first", "mean", "max"])
 @pytest.mark.parametrize("padding_side", ["right", "left"])
 @pytest.mark.parametrize("position_encoding", ["sinusoidal", "learned"])
 def test_padding_invariance(tokenizer, pooling, padding_side, position_encoding):

@@ -4,7 +4,7 @@ from transformers import PreTrainedConfig
 
 POSITION_ENCODINGS = ("sinusoidal", "learned")
 NORM_STYLES = ("post", "pre")
-POOLINGS = ("first", "mean")
+POOLINGS = ("first", "mean", "max")
 ACTIVATIONS = ("relu", "gelu", "silu", "gelu_new")
 DEFAULT_ID2LABEL = {0: "negative", 1: "positive"}
 
@@ -36,7 +36,8 @@ class TransformerConfig(PreTrainedConfig):
             `"pre"` = `x + Sublayer(LayerNorm(x))` with a final LayerNorm, which trains more stably without warm-up.
         pooling (`str`, defaults to `"first"`): How [`TransformerForSequenceClassification`] turns the encoder
             states into one vector: `"first"` = the first non-padding token (the tokenizer's `[CLS]`),
-            `"mean"` = mean over the non-padding tokens.
+            `"mean"` = mean over the non-padding tokens, `"max"` = feature-wise maximum over the non-padding
+            tokens (max-over-time, as the CNN sentence classifiers of Kim, 2014).
         scale_embedding (`bool`, defaults to `True`): Multiply token embeddings by `sqrt(d_model)` (paper, 3.4).
         layer_norm_eps (`float`, defaults to 1e-5): Epsilon of every LayerNorm.
         initializer_range (`float`, defaults to 0.02): Std of the normal initialisation of every Linear and

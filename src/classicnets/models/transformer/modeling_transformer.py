@@ -526,7 +526,7 @@ class TransformerModel(TransformerPreTrainedModel):
 
 class TransformerForSequenceClassification(TransformerPreTrainedModel):
     """
-    Encoder -> pooling (first non-padding token, or mean over non-padding tokens) -> dropout -> Linear(D, labels).
+    Encoder -> pooling (first non-padding token, or mean or max over non-padding tokens) -> dropout -> Linear(D, labels).
     Works with `AutoModelForSequenceClassification`, the text-classification pipeline and `Trainer`.
     """
 
@@ -546,12 +546,16 @@ class TransformerForSequenceClassification(TransformerPreTrainedModel):
 
     def pool(self, hidden: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
         """(B, T, D) -> (B, D). Padding on either side is skipped."""
+        pooling = self.config.pooling
         if attention_mask is None:
-            return hidden[:, 0] if self.config.pooling == "first" else hidden.mean(dim=1)
+            return {"first": hidden[:, 0], "mean": hidden.mean(dim=1), "max": hidden.amax(dim=1)}[pooling]
         keep = attention_mask.to(hidden.dtype)  # (B, T)
-        if self.config.pooling == "first":
+        if pooling == "first":
             first = attention_mask.long().argmax(dim=1)  # index of the first real token of each row: (B,)
             return hidden[torch.arange(hidden.shape[0], device=hidden.device), first]
+        if pooling == "max":
+            padding = ~attention_mask.bool().unsqueeze(-1)  # (B, T, 1)
+            return hidden.masked_fill(padding, torch.finfo(hidden.dtype).min).amax(dim=1)
         return (hidden * keep.unsqueeze(-1)).sum(dim=1) / keep.sum(dim=1, keepdim=True)
 
     def forward(
