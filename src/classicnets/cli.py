@@ -29,13 +29,30 @@ def train_command(argv: list[str]) -> int:
     parser = HfArgumentParser((recipe_cls.arguments_class, TrainingArguments),
                               prog=f"classicnets train {argv[0]}",
                               description=(recipe_cls.__module__ and sys.modules[recipe_cls.__module__].__doc__))
+    parser.set_defaults(**recipe_cls.training_defaults)
     rest = argv[1:]
     if rest and rest[0].endswith((".yaml", ".yml", ".json")):
-        parser.set_defaults(**_read_options_file(Path(rest[0])))
+        options = _read_options_file(Path(rest[0]))
+        _check_option_names(options, (recipe_cls.arguments_class, TrainingArguments), rest[0], argv[0])
+        parser.set_defaults(**options)
         rest = rest[1:]
     recipe_args, training_args = parser.parse_args_into_dataclasses(args=rest)
     Engine(recipe_cls(recipe_args), training_args).train()
     return 0
+
+
+def _check_option_names(options: dict, dataclass_types, path: str, recipe: str) -> None:
+    """An unknown name in an options file is a typo to point at, not something to ignore or crash on."""
+    import dataclasses
+    import difflib
+
+    known = {f.name for dc in dataclass_types for f in dataclasses.fields(dc)}
+    unknown = [name for name in options if name not in known]
+    if unknown:
+        hints = [f"{name!r}" + (f" (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(name, known, 1))
+                                else "") for name in unknown]
+        raise SystemExit(f"{path}: unknown option(s) {', '.join(hints)}. "
+                         f"`classicnets train {recipe} --help` lists every option.")
 
 
 def _read_options_file(path: Path) -> dict:
