@@ -123,6 +123,12 @@ def test_options_file_then_flags(tmp_path, monkeypatch):
     assert cli.main(["train", "char-lstm", str(config), "--learning_rate", "0.02"]) == 0
     engine = seen["engine"]
     assert engine.args.max_steps == 7 and engine.args.learning_rate == 0.02 and engine.recipe.args.block_size == 12
+    # The recipe's own defaults (char-lstm: batch 8, lr 6e-3, warm-up 20, beta2 0.99) sit under the file and flags.
+    assert engine.args.per_device_train_batch_size == 8 and engine.args.warmup_steps == 20
+    assert cli.main(["train", "char-lstm", "--per_device_train_batch_size", "3"]) == 0
+    assert seen["engine"].args.per_device_train_batch_size == 3 and seen["engine"].args.learning_rate == 6e-3
+    assert cli.main(["train", "gan-mnist"]) == 0  # another recipe keeps the engine's defaults
+    assert seen["engine"].args.per_device_train_batch_size == 32 and seen["engine"].args.learning_rate == 2e-3
 
 
 def test_max_time_paces_the_lr_schedule(tmp_path):

@@ -155,7 +155,7 @@ class Engine:
                 progress.update(1)
                 if self.global_step % args.logging_steps == 0:
                     self.metrics.log(self.global_step, self._mean_logs(running), kind="train")
-                    progress.set_postfix({k: f"{v:.3f}" for k, v in self._mean_logs(running, keep=True).items()})
+                    progress.set_postfix({k: f"{v:.4g}" for k, v in self._mean_logs(running, keep=True).items()})
                     running = {}
                 stop_reason = self._stop_reason()
                 if stop_reason is None and self.global_step % args.eval_steps == 0:

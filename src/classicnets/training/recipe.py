@@ -16,6 +16,9 @@ class Recipe:
     arguments_class: type = object
     card_family: str | None = None  # a template of classicnets.hub (char-lstm, ...); None writes no card
     ema_models: tuple[str, ...] = ("model",)  # the models --ema_decay averages (keys of `models()`)
+    # Engine options that suit this task better than the engine's generic defaults (`classicnets train` starts
+    # from these; an options file or a flag still overrides them).
+    training_defaults: dict = {}
 
     def __init__(self, args):
         self.args = args
@@ -76,7 +79,8 @@ class Recipe:
 
         extras = self.card_extras(output_dir)
         sections = [("Training run", run_history_markdown(summary)), *extras.pop("extra_sections", [])]
-        hyperparameters = {**summary["recipe_arguments"], **{k: summary["training_arguments"][k] for k in CARD_TRAINING_KEYS}}
+        hyperparameters = {**summary["recipe_arguments"], **{k: summary["training_arguments"].get(k) for k in CARD_TRAINING_KEYS}}
+        hyperparameters = {k: v for k, v in hyperparameters.items() if v is not None}  # unset overrides say nothing
         card = render_model_card(
             self.card_family, output_dir, self.card_metrics(summary["final"]),
             repo_id=summary["training_arguments"].get("hub_model_id") or f"your-org/{Path(output_dir).name}",
@@ -97,7 +101,7 @@ class Recipe:
 
 CARD_TRAINING_KEYS = ("seed", "max_steps", "max_time", "per_device_train_batch_size", "gradient_accumulation_steps",
                       "learning_rate", "weight_decay", "lr_scheduler_type", "warmup_steps", "max_grad_norm",
-                      "mixed_precision")
+                      "ema_decay", "mixed_precision")
 
 
 def adamw(model: nn.Module, args) -> torch.optim.AdamW:
