@@ -127,3 +127,18 @@ def test_cli_parser_and_handler(loopback_hub, checkpoint, no_xet, capsys):
     bad = parser.parse_args(["push", str(checkpoint.parent / "nope"), "org/name"])
     assert bad.func(bad) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("stage, reason", [("create", "unreachable"), ("upload", "interrupted")])
+def test_a_connection_lost_while_creating_the_repo_means_nothing_was_uploaded(stage, reason):
+    """A Hub that goes down as we connect can reset the connection instead of refusing it: before the upload
+    starts that is still 'unreachable, nothing uploaded', later it is an upload cut off half-way."""
+    from classicnets.hub.push import _translate
+
+    try:
+        raise OSError("push failed") from ConnectionResetError(104, "Connection reset by peer")
+    except OSError as err:
+        error = _translate(err, repo_id="org/model", endpoint="http://hub.test", token=None, stage=stage,
+                           revision=None)
+    assert isinstance(error, HubError) and error.reason == reason
+    assert ("Nothing was uploaded" in str(error)) == (stage == "create")

@@ -272,7 +272,8 @@ def _translate(err: BaseException, *, repo_id: str, endpoint: str, token: str | 
 
     network = next((e for e in chain if isinstance(e, connect_errors + lost_errors)), None)
     if network is not None and _status(network) is None:
-        if stage == "create" and isinstance(network, connect_errors):
+        # Lost while creating the repo (e.g. a Hub going down as we connect) still means nothing was uploaded.
+        if stage == "create":
             return make(f"Could not reach the Hugging Face Hub at {endpoint} ({detail}). Nothing was uploaded. "
                         "Check your internet connection, proxy settings and HF_ENDPOINT, then try again.",
                         "unreachable")
