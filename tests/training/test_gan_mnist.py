@@ -7,7 +7,6 @@ import sys
 import numpy as np
 import pytest
 import torch
-from accelerate.state import AcceleratorState, GradientState
 from safetensors.torch import load_file
 
 from classicnets.cli import main
@@ -16,6 +15,7 @@ from classicnets.training import Engine, TrainingArguments, TrainingDivergedErro
 from classicnets.training.engine import CRASH_AT_STEP_ENV
 from classicnets.training.recipes.gan_mnist import GANMNISTArguments, GANMNISTRecipe
 
+from ..conftest import reset_accelerate_state
 from .helpers import run_train
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -60,12 +60,8 @@ def toy_classifier(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def fresh_accelerate_state():
-    AcceleratorState._reset_state(True)
-    GradientState._reset_state()
+def _every_test_starts_with_fresh_accelerate_state(fresh_accelerate_state):
     yield
-    AcceleratorState._reset_state(True)
-    GradientState._reset_state()
 
 
 def recipe_args(data, **kw):
@@ -206,8 +202,7 @@ def _train_in_process(data, out, **options):
 
     parser = HfArgumentParser((GANMNISTArguments, TrainingArguments))
     recipe_options, engine_options = parser.parse_args_into_dataclasses(args=_cli_args(data, out, **options)[1:])
-    AcceleratorState._reset_state(True)
-    GradientState._reset_state()
+    reset_accelerate_state()
     Engine(GANMNISTRecipe(recipe_options), engine_options).train()
 
 

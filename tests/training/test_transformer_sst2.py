@@ -103,17 +103,6 @@ def test_csv_files_and_a_saved_tokenizer(toy_sst2, tmp_path):
         json.loads((first / "tokenizer.json").read_text())["model"]["vocab"]
 
 
-@pytest.fixture
-def fresh_accelerate_state():
-    from accelerate.state import AcceleratorState, GradientState
-
-    AcceleratorState._reset_state(True)
-    GradientState._reset_state()
-    yield
-    AcceleratorState._reset_state(True)
-    GradientState._reset_state()
-
-
 def test_missing_column_names_the_columns_it_has(toy_sst2, tmp_path, fresh_accelerate_state):
     from classicnets.cli import main
 

@@ -18,10 +18,12 @@ class ExponentialMovingAverage:
             raise ValueError(f"The EMA decay must be in (0, 1), got {decay}: try 0.999 (0 turns EMA off).")
         self.decay = decay
         self.num_updates = 0
-        # The live tensors, by name: the parameters and buffers themselves (their storage never changes).
-        self.live = {name: _distinct_floating_tensors(module) for name, module in modules.items()}
-        self.average = {name: {k: t.detach().clone() for k, t in tensors.items()} for name, tensors in self.live.items()}
-        self._pairs = [(self.average[n][k], t) for n, tensors in self.live.items() for k, t in tensors.items()]
+        # The live tensors, by name: the parameters and buffers themselves (their storage never changes), so the
+        # flat lists the per-step update works on are built once.
+        live = {name: _distinct_floating_tensors(module) for name, module in modules.items()}
+        self.average = {name: {k: t.detach().clone() for k, t in tensors.items()} for name, tensors in live.items()}
+        self._averages = [self.average[n][k] for n, tensors in live.items() for k in tensors]
+        self._weights = [t.detach() for tensors in live.values() for t in tensors.values()]
 
     def current_decay(self) -> float:
         return min(self.decay, (1 + self.num_updates) / (10 + self.num_updates))
@@ -29,8 +31,7 @@ class ExponentialMovingAverage:
     @torch.no_grad()
     def update(self) -> None:
         self.num_updates += 1
-        averages, weights = zip(*self._pairs)
-        torch._foreach_lerp_(list(averages), [w.detach() for w in weights], 1.0 - self.current_decay())
+        torch._foreach_lerp_(self._averages, self._weights, 1.0 - self.current_decay())
 
     @contextmanager
     def averaged_weights(self):
@@ -43,7 +44,7 @@ class ExponentialMovingAverage:
 
     @torch.no_grad()
     def _swap(self) -> None:
-        for average, weight in self._pairs:
+        for average, weight in zip(self._averages, self._weights):
             saved = weight.detach().clone()
             weight.copy_(average)
             average.copy_(saved)

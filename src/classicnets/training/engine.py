@@ -90,10 +90,15 @@ class Engine:
         self.max_steps = args.max_steps if args.max_steps > 0 else math.ceil(args.num_train_epochs * steps_per_epoch)
         # One scheduler per optimiser, stepped once per optimizer step (not prepared: accelerate would step it
         # once per process), registered so that save_state/load_state carry it.
+        # The optimizer each step calls (and each scheduler drives): the torch one under accelerate's wrapper when
+        # the wrapper has nothing to do, i.e. without a grad scaler (fp16) or XLA. There it only adds a package
+        # look-up (`is_lomo_available`, twice) and an `inspect.signature` per call: ~12% of a small GAN step
+        # (profiled, benchmarks/gan.py).
+        self.stepped_optimizers = {name: _unwrap_optimizer(opt, accelerator) for name, opt in self.optimizers.items()}
         self.schedulers = {
-            name: get_scheduler(args.lr_scheduler_type, self._stepped(opt), num_warmup_steps=args.warmup_steps,
+            name: get_scheduler(args.lr_scheduler_type, opt, num_warmup_steps=args.warmup_steps,
                                 num_training_steps=self.max_steps)
-            for name, opt in self.optimizers.items()
+            for name, opt in self.stepped_optimizers.items()
         }
         for scheduler in self.schedulers.values():
             if args.max_time is not None:
@@ -181,23 +186,14 @@ class Engine:
         """Backward, clip and step one model's optimiser (and scheduler): the inside of a training step."""
         check_finite(loss, name, self.global_step)
         self.accelerator.backward(loss)
-        optimizer = self.optimizers[name]
+        optimizer = self.stepped_optimizers[name]
         if self.accelerator.sync_gradients:
             if self.args.max_grad_norm:
                 self.accelerator.clip_grad_norm_(self.models[name].parameters(), self.args.max_grad_norm)
-            stepped = self._stepped(optimizer)
-            stepped.step()
+            optimizer.step()
             if not self.accelerator.optimizer_step_was_skipped:
                 self.schedulers[name].step()
-            stepped.zero_grad(set_to_none=True)
-
-    def _stepped(self, optimizer):
-        """The optimizer to step (and to schedule): the torch one under accelerate's wrapper when the wrapper has
-        nothing to do, i.e. without a grad scaler (fp16) or XLA. There it only adds a package look-up
-        (`is_lomo_available`, twice) and an `inspect.signature` per call: ~12% of a small GAN step (profiled,
-        benchmarks/gan.py)."""
-        plain = getattr(optimizer, "scaler", None) is None and self.accelerator.distributed_type != DistributedType.XLA
-        return optimizer.optimizer if plain else optimizer
+            optimizer.zero_grad(set_to_none=True)
 
     def _stop_reason(self) -> str | None:
         if self.global_step >= self.max_steps:
@@ -285,6 +281,11 @@ class Engine:
     def print(self, *values) -> None:
         if self.accelerator.is_main_process:
             tqdm.write(" ".join(str(v) for v in values))
+
+
+def _unwrap_optimizer(optimizer, accelerator):
+    plain = getattr(optimizer, "scaler", None) is None and accelerator.distributed_type != DistributedType.XLA
+    return optimizer.optimizer if plain else optimizer
 
 
 def check_finite(loss: torch.Tensor, name: str, step: int) -> None:
