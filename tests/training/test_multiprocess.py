@@ -14,8 +14,10 @@ ACCELERATE = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu",
 
 
 @pytest.mark.slow
-def test_two_processes_match_one_process_with_double_batch(tmp_path):
-    options = {"max_steps": 6, "save_steps": 3, "dropout": 0.0, "learning_rate": 5e-3}
+@pytest.mark.parametrize("stateful", [False, True], ids=["shuffled", "stateful"])
+def test_two_processes_match_one_process_with_double_batch(tmp_path, stateful):
+    # Stateful: process k must get the streams k*b ... k*b + b - 1 of the 2b streams, batch after batch.
+    options = {"max_steps": 6, "save_steps": 3, "dropout": 0.0, "learning_rate": 5e-3, "stateful_training": stateful}
     one = tmp_path / "one"
     run_train(tiny_char_lstm_args(tmp_path, one, per_device_train_batch_size=8, **options))
     two = tmp_path / "two"

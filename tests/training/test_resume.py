@@ -16,13 +16,14 @@ def _weights(path):
 
 
 @pytest.mark.slow
-def test_killed_and_resumed_run_matches_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("stateful", [False, True], ids=["shuffled", "stateful"])
+def test_killed_and_resumed_run_matches_uninterrupted_run(tmp_path, stateful):
     """2N steps in one go == N steps, SIGKILL, resume: same weights to 1e-6 (dropout on, so RNG matters).
 
     With --ema_decay, so that the average is checkpointed too: the saved model is the average, the last
-    checkpoint holds the raw weights; both must match."""
+    checkpoint holds the raw weights; both must match. Stateful training also checkpoints the carried LSTM state."""
     n = 6
-    options = {"max_steps": 2 * n, "save_steps": n, "dropout": 0.2, "ema_decay": 0.8}
+    options = {"max_steps": 2 * n, "save_steps": n, "dropout": 0.2, "ema_decay": 0.8, "stateful_training": stateful}
     straight = tmp_path / "straight"
     run_train(tiny_char_lstm_args(tmp_path, straight, **options))
 

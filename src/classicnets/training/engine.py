@@ -21,7 +21,6 @@ from pathlib import Path
 import torch
 from accelerate import Accelerator
 from accelerate.utils import DataLoaderConfiguration, DistributedType, ProjectConfiguration, set_seed
-from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from transformers import get_scheduler
 
@@ -70,14 +69,7 @@ class Engine:
             Path(args.output_dir).mkdir(parents=True, exist_ok=True)
         with accelerator.main_process_first():  # datasets caches its preprocessing once
             self.recipe.build(accelerator)
-        train_dataloader = DataLoader(
-            self.recipe.train_dataset,
-            batch_size=args.per_device_train_batch_size,
-            shuffle=True,
-            drop_last=True,
-            collate_fn=self.recipe.collate_fn,
-            generator=torch.Generator().manual_seed(args.seed),  # never draw from the global RNG
-        )
+        train_dataloader = self.recipe.train_dataloader(args, accelerator)
         models = self.recipe.models()
         optimizers = self.recipe.create_optimizers(args)
         prepared = accelerator.prepare(*models.values(), *optimizers.values(), train_dataloader)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torch.utils.data import DataLoader
 
 
 class Recipe:
@@ -38,6 +39,16 @@ class Recipe:
     def evaluate(self, engine) -> dict:
         """Metrics on the evaluation data; runs under torch.no_grad with the models in eval mode."""
         raise NotImplementedError
+
+    def train_dataloader(self, training_args, accelerator) -> DataLoader:
+        """The per-process training batches, before `accelerator.prepare` (which shards them across processes).
+
+        Default: `train_dataset` shuffled by a seeded generator (never the global RNG), last partial batch dropped.
+        Override for a data order of your own (the char-LSTM's stateful streams).
+        """
+        return DataLoader(self.train_dataset, batch_size=training_args.per_device_train_batch_size, shuffle=True,
+                          drop_last=True, collate_fn=self.collate_fn,
+                          generator=torch.Generator().manual_seed(training_args.seed))
 
     # --- defaults for a single model ------------------------------------------------------------------------
 

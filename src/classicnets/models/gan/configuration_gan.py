@@ -48,6 +48,14 @@ class GANConfig(PreTrainedConfig):
             Negative slope of the discriminator's LeakyReLU; 0 gives the plain ReLU of the tutorial's
             discriminator. The generator always uses ReLU.
         use_batch_norm (`bool`, defaults to `True`): BatchNorm in the `"dcgan"` layers (ignored by `"mlp"`).
+        discriminator_batch_norm (`bool` or `None`, defaults to `None`):
+            BatchNorm in the `"dcgan"` discriminator; `None` follows `use_batch_norm`. `False` keeps it in the
+            generator only: the discriminator then scores every image on its own, not through statistics of
+            the batch it came in (real and generated images are scored in separate batches).
+        discriminator_minibatch_std (`bool`, defaults to `False`):
+            Append the minibatch standard deviation (Karras et al. 2018, ProGAN) as one more feature map before the
+            discriminator's head: the spread of the batch's features, the same for every image, against mode
+            collapse. Real and generated images go through the discriminator in separate batches.
         initializer_range (`float`, defaults to 0.02):
             Std of the N(0, std) initialisation of every linear/convolution/embedding weight (biases 0);
             BatchNorm weights are N(1, std) (DCGAN).
@@ -75,6 +83,8 @@ class GANConfig(PreTrainedConfig):
     output_activation: str = "sigmoid"
     leaky_relu_slope: float = 0.2
     use_batch_norm: bool = True
+    discriminator_batch_norm: bool | None = None
+    discriminator_minibatch_std: bool = False
     initializer_range: float = 0.02
 
     def __post_init__(self, **kwargs):
@@ -121,6 +131,10 @@ class GANConfig(PreTrainedConfig):
         if self.leaky_relu_slope < 0:
             raise ValueError(f"GANConfig.leaky_relu_slope must be >= 0, got {self.leaky_relu_slope}.")
         super().__post_init__(**kwargs)
+
+    @property
+    def discriminator_uses_batch_norm(self) -> bool:
+        return self.use_batch_norm if self.discriminator_batch_norm is None else bool(self.discriminator_batch_norm)
 
     @property
     def is_conditional(self) -> bool:

@@ -122,17 +122,17 @@ class Discriminator(nn.Module):
             for width in sizes:
                 layers += [nn.Linear(in_features, width), nn.LeakyReLU(slope) if slope else nn.ReLU()]
                 in_features = width
-            self.feature_dim = in_features
+            self.feature_dim = in_features + int(config.discriminator_minibatch_std)
         else:
-            bn = config.use_batch_norm
+            bn = config.discriminator_uses_batch_norm
             c_in = config.num_channels
             for i, c_out in enumerate(sizes):  # each halves the resolution; no BN on the input layer
                 layers.append(nn.Conv2d(c_in, c_out, 4, 2, 1, bias=not (bn and i > 0)))
                 layers += [nn.BatchNorm2d(c_out)] if bn and i > 0 else []
                 layers.append(nn.LeakyReLU(slope) if slope else nn.ReLU())
                 c_in = c_out
-            layers.append(nn.Flatten())
-            self.feature_dim = c_in * (config.image_size // 2 ** len(sizes)) ** 2
+            side = config.image_size // 2 ** len(sizes)
+            self.feature_dim = (c_in + int(config.discriminator_minibatch_std)) * side**2
         self.features = nn.Sequential(*layers)
         self.head = nn.Linear(self.feature_dim, 1)
         # Projection discriminator: logit += <embed(y), h>
@@ -156,11 +156,26 @@ class Discriminator(nn.Module):
         x = pixel_values
         if self.config.architecture == "dcgan":
             x = x * 2 - 1  # the paper's [-1, 1] inputs
-        h = self.features(x)  # (B, F)
+        h = self.features(x)  # (B, F) or (B, C, H', W')
+        if self.config.discriminator_minibatch_std:
+            h = append_minibatch_std(h)  # (B, F + 1) or (B, C + 1, H', W')
+        h = h.flatten(1)  # (B, F)
         logits = self.head(h).squeeze(-1)  # (B,)
         if self.label_projection is not None:
             logits = logits + (self.label_projection(labels) * h).sum(dim=-1)
         return logits
+
+
+def append_minibatch_std(h: torch.Tensor) -> torch.Tensor:
+    """Karras et al. (2018): one more feature, the same for every image of the batch, holding how much the
+    batch's features vary (their standard deviation over the batch, averaged). A generator that draws the same
+    few digits gives its batches a telling low value, so the discriminator can see a collapse of modes.
+
+    (B, F) -> (B, F + 1), or (B, C, H, W) -> (B, C + 1, H, W).
+    """
+    spread = h.float().std(dim=0, unbiased=False).mean().to(h.dtype)  # 0 for a single image, never NaN
+    extra = spread.expand(h.shape[0], 1, *h.shape[2:])
+    return torch.cat([h, extra], dim=1)
 
 
 class GANPreTrainedModel(PreTrainedModel):
