@@ -52,6 +52,29 @@ def test_init_is_normal_0_02_after_construction(preset):
             assert torch.all(module.bias == 0) and torch.all(module.running_var == 1), name
 
 
+def test_discriminator_without_batch_norm_keeps_it_in_the_generator():
+    model = make("tiny", discriminator_batch_norm=False)
+    has_bn = {part: any(isinstance(m, torch.nn.BatchNorm2d) for m in getattr(model, part).modules())
+              for part in ("generator", "discriminator")}
+    assert has_bn == {"generator": True, "discriminator": False}
+    assert make("tiny").config.discriminator_uses_batch_norm  # None follows use_batch_norm
+    assert not make("tiny", use_batch_norm=False).config.discriminator_uses_batch_norm
+
+
+@pytest.mark.parametrize("preset", ["tiny", "mlp"])
+def test_minibatch_std_makes_the_score_depend_on_the_batch(preset):
+    model = make(preset, discriminator_minibatch_std=True).eval()
+    images = torch.rand(6, 1, 28, 28)
+    alone = model.discriminator(images[:3])
+    together = model.discriminator(images)
+    assert not torch.allclose(alone, together[:3])  # the batch's spread is part of every image's features
+    plain = make(preset).eval()
+    assert torch.allclose(plain.discriminator(images[:3]), plain.discriminator(images)[:3], atol=1e-6)
+    # A collapsed batch (one image repeated) has spread 0: the same score as that image alone.
+    same = images[:1].expand(4, -1, -1, -1)
+    assert torch.allclose(model.discriminator(same), model.discriminator(images[:1]).expand(4), atol=1e-6)
+
+
 @pytest.mark.parametrize("preset", ["tiny", "dcgan-conditional"])
 def test_save_load_round_trip_is_bit_identical(tmp_path, preset):
     model = make(preset)
