@@ -134,6 +134,51 @@ def test_conditional_batches_and_labelled_grid(toy_data, tmp_path):
     assert GANModel.from_pretrained(tmp_path / "run").config.num_classes == 10
 
 
+def test_self_conditioned_run_clusters_without_labels_and_samples_like_an_unconditional_model(
+        toy_data, toy_classifier, tmp_path):
+    out = tmp_path / "run"
+    recipe = GANMNISTRecipe(recipe_args(toy_data, self_condition_clusters=10, classifier=str(toy_classifier)))
+    final = Engine(recipe, training_args(out, max_steps=2)).train()
+    config = recipe.gan.config
+    assert config.self_conditioned and config.num_classes == 10 and not config.takes_user_labels
+    # The toy class k is a bar at rows 2k+2 .. 2k+4, so pixel k-means recovers the classes (neighbours overlap by a
+    # row, so a pair may share a cluster): high purity, although the dataset's labels were never used.
+    true = torch.tensor([i % 10 for i in range(96)])
+    clusters = recipe.train_dataset.labels
+    purity = sum(torch.bincount(true[clusters == c], minlength=10).max() for c in clusters.unique()) / len(true)
+    assert purity >= 0.85
+    counts = torch.bincount(clusters, minlength=10).double()
+    assert config.label_prior == pytest.approx((counts / counts.sum()).tolist())  # the clusters' frequencies
+    assert recipe.grid_labels is None  # the grid draws clusters itself, as a user would
+    assert "label_accuracy" not in final and np.isfinite(final["lenet_fid"])
+    model = GANModel.from_pretrained(out)
+    assert model.config.self_conditioned and model.config.label_prior == pytest.approx(config.label_prior)
+    assert torch.equal(model.generate(num_images=5, seed=1), model.generate(num_images=5, seed=1))
+    assert "self-conditioned" in (out / "README.md").read_text()
+
+
+def test_self_conditioning_options_are_checked():
+    with pytest.raises(ValueError, match="unconditional preset"):
+        GANMNISTArguments(preset="dcgan-conditional", self_condition_clusters=10)
+    with pytest.raises(ValueError, match=">= 2"):
+        GANMNISTArguments(self_condition_clusters=1)
+
+
+def test_kmeans_finds_separated_groups_and_is_seeded():
+    from classicnets.training.recipes.gan_mnist import kmeans, nearest_centre
+
+    g = torch.Generator().manual_seed(0)
+    centres = torch.tensor([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    points = torch.cat([c + 0.1 * torch.randn(50, 2, generator=g) for c in centres])
+    ids, found = kmeans(points, 3, seed=5)
+    assert all(len(set(ids[i * 50 : (i + 1) * 50].tolist())) == 1 for i in range(3))
+    assert len(set(ids.tolist())) == 3
+    assert torch.equal(ids, kmeans(points, 3, seed=5)[0])
+    assert torch.equal(nearest_centre(centres, found), ids[::50])
+    with pytest.raises(ValueError, match="2 <= k"):
+        kmeans(points, 1)
+
+
 @pytest.mark.parametrize("size, mode, expected", [(32, "L", r"1-channel 28x28 .*\(1, 32, 32\)"),
                                                   (28, "RGB", r"1-channel 28x28 .*\(3, 28, 28\).*convert")])
 def test_wrong_image_size_or_channels_is_a_clear_error(tmp_path, size, mode, expected):

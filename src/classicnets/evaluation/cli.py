@@ -104,7 +104,8 @@ def gan_sample_metrics(gan, classifier, real: RealReference | FeatureStats, num_
                        batch_size: int = 500) -> dict:
     """
     Generate `num_images` images from `gan` (seeded; the global RNG is untouched) and score them with `classifier`
-    against `real`. A conditional GAN gets balanced labels (image i: label i mod num_classes) and `label_accuracy`.
+    against `real`. A conditional GAN gets balanced labels (image i: label i mod num_classes) and `label_accuracy`;
+    a self-conditioned one is sampled as a user would, drawing its clusters itself.
 
     Returns `lenet_fid`, `inception_score`, `inception_score_std`, `confident_share`, `class_shares` (list),
     `min_class_share`, `max_class_share`, `num_images` (and `label_accuracy`).
@@ -112,7 +113,7 @@ def gan_sample_metrics(gan, classifier, real: RealReference | FeatureStats, num_
     if num_images < 10:
         raise ValueError(f"num_images must be >= 10 (FID needs a covariance, IS ten splits), got {num_images}.")
     real_stats = real.stats if isinstance(real, RealReference) else real
-    conditional = gan.config.num_classes is not None
+    conditional = gan.config.takes_user_labels  # a self-conditioned GAN draws its own clusters, as a user would
     labels = torch.arange(num_images) % gan.config.num_classes if conditional else None
     rng = torch.Generator().manual_seed(int(seed))
     probs, feats = [], []
@@ -173,7 +174,8 @@ def evaluate_gan_mnist(checkpoint: str | Path, classifier_dir: str | Path = DEFA
     test_images = load_split_images(dataset, "test")
     real = mnist_reference(classifier, test_images)
     results = {"checkpoint": str(checkpoint), "classifier": str(classifier_dir), "dataset": dataset, "seed": seed,
-               "architecture": gan.config.architecture, "conditional": gan.config.num_classes is not None,
+               "architecture": gan.config.architecture, "conditional": gan.config.takes_user_labels,
+               "self_conditioned_clusters": gan.config.num_classes if gan.config.self_conditioned else None,
                "num_real_images": real.num_images}
     results.update(gan_sample_metrics(gan, classifier, real, num_images=num_images, seed=seed, batch_size=batch_size))
     results["real_inception_score"] = real.inception_score
@@ -188,6 +190,8 @@ def evaluate_gan_mnist(checkpoint: str | Path, classifier_dir: str | Path = DEFA
 
 def format_table(r: dict) -> str:
     kind = "class-conditional" if r.get("conditional") else "unconditional"
+    if r.get("self_conditioned_clusters"):
+        kind += f", self-conditioned on {r['self_conditioned_clusters']} clusters"
     lines = [
         f"GAN        {r['checkpoint']} ({r.get('architecture', '?')}, {kind})",
         f"classifier {r['classifier']}",

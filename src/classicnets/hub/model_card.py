@@ -167,7 +167,8 @@ def _architecture(family: CardFamily, config: dict) -> list[tuple[str, str]]:
                              "activation", "position_encoding", "norm_style", "pooling",
                              "max_position_embeddings", "id2label"],
         "gan-mnist": ["architecture", "latent_dim", "image_size", "num_channels", "generator_hidden_sizes",
-                      "discriminator_hidden_sizes", "num_classes", "output_activation", "use_batch_norm"],
+                      "discriminator_hidden_sizes", "num_classes", "self_conditioned", "output_activation",
+                      "use_batch_norm", "discriminator_minibatch_std"],
     }[family.name]
     return [(k, _format_value(config[k])) for k in keys if k in config and config[k] is not None]
 

@@ -75,6 +75,22 @@ def test_minibatch_std_makes_the_score_depend_on_the_batch(preset):
     assert torch.allclose(model.discriminator(same), model.discriminator(images[:1]).expand(4), atol=1e-6)
 
 
+def test_labels_come_from_the_prior_when_not_given():
+    model = make("tiny", num_classes=3, label_prior=[0, 2, 0])
+    assert model.config.label_prior == [0.0, 1.0, 0.0]  # normalised
+    assert model.sample_labels(20, torch.Generator().manual_seed(0)).tolist() == [1] * 20
+    uniform = make("tiny", num_classes=3).sample_labels(300, torch.Generator().manual_seed(0))
+    assert set(uniform.tolist()) == {0, 1, 2}
+    assert make("tiny").sample_labels(4) is None
+    assert torch.equal(model.generate(6, seed=2), model.generate(6, seed=2, labels=1))  # drew label 1 each time
+    with pytest.raises(ValueError, match="one probability per class"):
+        GANConfig.from_preset("tiny", num_classes=3, label_prior=[1, 1])
+    with pytest.raises(ValueError, match="needs num_classes"):
+        GANConfig.from_preset("tiny", self_conditioned=True)
+    assert not GANConfig.from_preset("tiny", num_classes=3, self_conditioned=True).takes_user_labels
+    assert GANConfig.from_preset("dcgan-conditional").takes_user_labels
+
+
 @pytest.mark.parametrize("preset", ["tiny", "dcgan-conditional"])
 def test_save_load_round_trip_is_bit_identical(tmp_path, preset):
     model = make(preset)

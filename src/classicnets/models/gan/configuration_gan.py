@@ -31,6 +31,14 @@ class GANConfig(PreTrainedConfig):
             Set it for a class-conditional GAN: the generator gets a label embedding concatenated to the noise,
             and the discriminator is a projection discriminator (Miyato & Koyama 2018):
             `logit = w.h + b + <embed(y), h>` with `h` its last hidden features. `None`: unconditional.
+        label_prior (`list[float]` or `None`, defaults to `None`):
+            Probabilities of the `num_classes` ids when the model draws labels itself (`generate()` without
+            `labels`); `None` means uniform.
+        self_conditioned (`bool`, defaults to `False`):
+            `num_classes` counts *clusters* of the training images (k-means, found without labels; Liu et al.
+            2020, "Diverse image generation via self-conditioned GANs"), not classes a user chooses: the model is
+            used as an unconditional one (`generate()` draws clusters from `label_prior`), while its generator
+            and discriminator are conditioned on the cluster, which keeps each mode apart.
         label_embedding_dim (`int` or `None`, defaults to `None`):
             Size of the generator's label embedding; `None` means `num_classes`. Ignored when unconditional.
         discriminator_output (`str`, defaults to `"logit"`):
@@ -78,6 +86,8 @@ class GANConfig(PreTrainedConfig):
     generator_hidden_sizes: list[int] | None = None
     discriminator_hidden_sizes: list[int] | None = None
     num_classes: int | None = None
+    label_prior: list[float] | None = None
+    self_conditioned: bool = False
     label_embedding_dim: int | None = None
     discriminator_output: str = "logit"
     output_activation: str = "sigmoid"
@@ -124,6 +134,16 @@ class GANConfig(PreTrainedConfig):
                     )
         if self.num_classes is not None and int(self.num_classes) < 2:
             raise ValueError(f"GANConfig.num_classes must be >= 2 (or None for unconditional), got {self.num_classes}.")
+        if self.label_prior is not None:
+            if self.num_classes is None or len(self.label_prior) != int(self.num_classes):
+                raise ValueError(f"GANConfig.label_prior needs one probability per class (num_classes="
+                                 f"{self.num_classes}), got {len(self.label_prior)}.")
+            if any(p < 0 for p in self.label_prior) or sum(self.label_prior) <= 0:
+                raise ValueError("GANConfig.label_prior must hold non-negative numbers with a positive sum.")
+            total = float(sum(self.label_prior))
+            self.label_prior = [float(p) / total for p in self.label_prior]
+        if self.self_conditioned and self.num_classes is None:
+            raise ValueError("GANConfig.self_conditioned needs num_classes (the number of clusters).")
         if self.num_classes is not None and self.label_embedding_dim is None:
             self.label_embedding_dim = int(self.num_classes)
         if self.label_embedding_dim is not None and self.label_embedding_dim < 1:
@@ -138,7 +158,13 @@ class GANConfig(PreTrainedConfig):
 
     @property
     def is_conditional(self) -> bool:
+        """The networks take labels (class ids, or cluster ids when `self_conditioned`)."""
         return self.num_classes is not None
+
+    @property
+    def takes_user_labels(self) -> bool:
+        """A user asks for classes: conditional and not self-conditioned."""
+        return self.num_classes is not None and not self.self_conditioned
 
     @classmethod
     def from_preset(cls, name: str, **overrides) -> "GANConfig":

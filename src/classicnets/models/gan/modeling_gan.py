@@ -258,6 +258,16 @@ class GANModel(GANPreTrainedModel):
         noise = torch.randn(num_images, self.config.latent_dim, generator=generator)
         return noise.to(device if device is not None else self.device)
 
+    def sample_labels(self, num_images: int, generator: torch.Generator | None = None) -> torch.LongTensor | None:
+        """(num_images,) class ids drawn from `config.label_prior` (uniform when unset), on the CPU from
+        `generator`; `None` for an unconditional GAN."""
+        if not self.config.is_conditional:
+            return None
+        if self.config.label_prior is None:
+            return torch.randint(self.config.num_classes, (num_images,), generator=generator)
+        prior = torch.tensor(self.config.label_prior, dtype=torch.float64)
+        return torch.multinomial(prior, num_images, replacement=True, generator=generator)
+
     def generate(
         self,
         num_images: int = 16,
@@ -275,7 +285,8 @@ class GANModel(GANPreTrainedModel):
         `torch.Generator` as `seed` to continue one stream across calls; `seed=None` draws a fresh random seed.
 
         `labels` (conditional models only): one int for all images, or one id per image. Left out, a conditional
-        model draws labels uniformly at random from the same seed.
+        model draws labels from the same seed, uniformly or from `config.label_prior` (a self-conditioned model's
+        cluster frequencies): see [`GANModel.sample_labels`].
         """
         if isinstance(num_images, bool) or not isinstance(num_images, int) or num_images <= 0:
             raise ValueError(f"num_images must be a positive int, got {num_images!r}.")
@@ -287,8 +298,7 @@ class GANModel(GANPreTrainedModel):
             rng = torch.Generator().manual_seed(secrets.randbits(63) if seed is None else int(seed))
         noise = self.sample_noise(num_images, rng, device="cpu")
         if labels is None:
-            if self.config.is_conditional:
-                labels = torch.randint(self.config.num_classes, (num_images,), generator=rng)
+            labels = self.sample_labels(num_images, rng)
         else:
             if not self.config.is_conditional:
                 _check_labels(self.config, labels, num_images, "generator")  # raises: unconditional

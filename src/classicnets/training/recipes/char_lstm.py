@@ -60,7 +60,8 @@ class CharLSTMRecipe(Recipe):
     arguments_class = CharLSTMArguments
     card_family = "char-lstm"
     # Measured on Tiny Shakespeare, 2 CPU cores (model_cards/char-lstm.md): many small steps beat fewer large ones.
-    training_defaults = {"per_device_train_batch_size": 8, "learning_rate": 6e-3, "warmup_steps": 20, "adam_beta2": 0.99}
+    training_defaults = {"per_device_train_batch_size": 8, "learning_rate": 6e-3, "warmup_steps": 20, "adam_beta2": 0.99,
+                         "lr_scheduler_type": "linear"}
 
     def build(self, accelerator) -> None:
         args = self.args

@@ -9,6 +9,11 @@ Engine options that do NOT apply here: --learning_rate, --weight_decay, --adam_b
 optimisers (the engine's default is cosine decay over max_steps: pass --lr_scheduler_type constant for the
 usual GAN set-up); --max_grad_norm clips each network separately (0 disables: DCGAN does not clip).
 
+--self_condition_clusters K trains a self-conditioned GAN (Liu et al. 2020): k-means on the training images'
+pixels gives every image a cluster id (the dataset's labels are not used), generator and discriminator are
+conditioned on it as a class-conditional GAN is on digits, fake images get clusters drawn from their frequencies,
+and the saved model draws its own clusters in generate(): to its users it is an unconditional GAN.
+
 Evaluation (every --eval_steps, and at the end) generates images and scores them with a LeNet MNIST classifier
 (--classifier, default outputs/lenet-mnist when present): LeNet-FID against the test split, classifier Inception
 Score, confident share, digit shares; without a classifier only the D/G losses on held-out images are reported.
@@ -45,6 +50,10 @@ class GANMNISTArguments:
     preset: str = field(default="dcgan", metadata={"help": f"Architecture preset: {', '.join(PRESETS)}."})
     num_classes: int | None = field(default=None, metadata={
         "help": "Override the preset's num_classes (e.g. 10 makes any preset class-conditional)."})
+    self_condition_clusters: int = field(default=0, metadata={
+        "help": "Self-conditioned GAN (Liu et al. 2020): cluster the training images into K groups with k-means "
+                "(no labels used), condition both networks on the cluster, and let generate() draw clusters from "
+                "their frequencies: still an unconditional model to its users. 0: off."})
     dataset_name: str = field(default="ylecun/mnist",
                               metadata={"help": "Hub id or local folder in Hub layout (see CLASSICNETS_DATA_MIRROR)."})
     image_column: str = field(default="image", metadata={"help": "Column holding the images (PIL or arrays)."})
@@ -52,6 +61,7 @@ class GANMNISTArguments:
     train_split: str = field(default="train", metadata={"help": "Split to train on."})
     eval_split: str = field(default="test", metadata={"help": "Real images for LeNet-FID and held-out D/G losses."})
     max_train_samples: int | None = field(default=None, metadata={"help": "Train on the first N images only."})
+    cluster_seed: int = field(default=0, metadata={"help": "Seed of the k-means of --self_condition_clusters."})
     d_lr: float = field(default=2e-4, metadata={"help": "Discriminator Adam learning rate."})
     g_lr: float = field(default=2e-4, metadata={"help": "Generator Adam learning rate."})
     beta1: float = field(default=0.5, metadata={"help": "Adam beta1 of both optimisers (DCGAN: 0.5)."})
@@ -71,6 +81,11 @@ class GANMNISTArguments:
     def __post_init__(self):
         if self.preset not in PRESETS:
             raise ValueError(f"Unknown --preset {self.preset!r}; choose one of {', '.join(PRESETS)}.")
+        if self.self_condition_clusters < 0 or self.self_condition_clusters == 1:
+            raise ValueError(f"--self_condition_clusters must be 0 (off) or >= 2, got {self.self_condition_clusters}.")
+        if self.self_condition_clusters and (self.num_classes is not None or PRESETS[self.preset].get("num_classes")):
+            raise ValueError("--self_condition_clusters makes its own clusters: use an unconditional preset "
+                             "(e.g. dcgan) without --num_classes.")
         if not 0.0 <= self.label_smoothing < 1.0:
             raise ValueError(f"--label_smoothing must be in [0, 1), got {self.label_smoothing}.")
         if self.d_lr <= 0 or self.g_lr <= 0:
@@ -111,6 +126,32 @@ class ImageTensorDataset(torch.utils.data.Dataset):
         index = torch.as_tensor(indices)
         # index_select copies whole rows: ~3x faster than advanced indexing (images[index]) for a batch of 128
         return {"pixel_values": self.images.index_select(0, index), "labels": self.labels.index_select(0, index)}
+
+
+def kmeans(points: torch.Tensor, k: int, iterations: int = 30, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Lloyd's k-means with k-means++ seeding: (N, D) points -> cluster ids (N,) and centres (k, D).
+
+    Seeded by its own generator (the global RNG is untouched), so every process finds the same clusters."""
+    if not 2 <= k <= len(points):
+        raise ValueError(f"k-means needs 2 <= k <= {len(points)} (the number of images), got k={k}.")
+    rng = torch.Generator().manual_seed(seed)
+    centres = points[torch.randint(len(points), (1,), generator=rng)]
+    nearest = torch.cdist(points, centres).squeeze(1) ** 2  # (N,) squared distance to the nearest centre so far
+    for _ in range(k - 1):  # k-means++: the next centre is drawn with probability ~ squared distance
+        pick = torch.multinomial(nearest.double() + 1e-12, 1, generator=rng)
+        centres = torch.cat([centres, points[pick]])
+        nearest = torch.minimum(nearest, (torch.cdist(points, points[pick]).squeeze(1)) ** 2)
+    for _ in range(iterations):
+        ids = nearest_centre(points, centres)
+        sums = torch.zeros_like(centres).index_add_(0, ids, points)
+        counts = torch.bincount(ids, minlength=k).unsqueeze(1)
+        centres = torch.where(counts > 0, sums / counts.clamp(min=1), centres)  # an empty cluster keeps its centre
+    return nearest_centre(points, centres), centres
+
+
+def nearest_centre(points: torch.Tensor, centres: torch.Tensor, chunk: int = 8192) -> torch.Tensor:
+    """(N, D), (k, D) -> (N,) id of each point's nearest centre."""
+    return torch.cat([torch.cdist(points[i : i + chunk], centres).argmin(1) for i in range(0, len(points), chunk)])
 
 
 def collate_images(data) -> dict:
@@ -165,8 +206,6 @@ class GANMNISTRecipe(Recipe):
         args = self.args
         overrides = {"num_classes": args.num_classes} if args.num_classes is not None else {}
         self.config = GANConfig.from_preset(args.preset, **overrides)
-        self.gan = GANModel(self.config)
-        self.make_noise_source(accelerator)
         splits = load_hub_dataset(args.dataset_name)
         if args.train_split not in splits:
             raise ValueError(f"The dataset has splits {list(splits)} but no {args.train_split!r} (--train_split).")
@@ -174,19 +213,28 @@ class GANMNISTRecipe(Recipe):
         if args.max_train_samples:
             train = train.select(range(min(args.max_train_samples, len(train))))
         images, labels = self._decode(train, f"gan-mnist ({args.train_split} split)")
+        eval_split = splits.get(args.eval_split)
+        if eval_split is not None:
+            eval_images, eval_labels = self._decode(eval_split, f"gan-mnist ({args.eval_split} split)")
+        else:
+            eval_images, eval_labels = images, labels
+        if args.self_condition_clusters:  # the labels become cluster ids, found without the dataset's labels
+            k = args.self_condition_clusters
+            labels, centres = kmeans(images.flatten(1).float() / 255, k, seed=args.cluster_seed)
+            eval_labels = nearest_centre(eval_images.flatten(1).float() / 255, centres)
+            prior = torch.bincount(labels, minlength=k).tolist()
+            self.config = GANConfig.from_preset(args.preset, num_classes=k, label_prior=prior, self_conditioned=True)
+        self.gan = GANModel(self.config)
+        self.make_noise_source(accelerator)
         self.train_dataset = ImageTensorDataset(images, labels)
         self.collate_fn = collate_images
         self.train_images = images
-        eval_split = splits.get(args.eval_split)
-        if eval_split is not None:
-            self.eval_images, self.eval_labels = self._decode(eval_split, f"gan-mnist ({args.eval_split} split)")
-        else:
-            self.eval_images, self.eval_labels = images, labels
+        self.eval_images, self.eval_labels = eval_images, eval_labels
         self.notes = [] if eval_split is not None else [
             f"no {args.eval_split!r} split: held-out losses and LeNet-FID use training images"]
         self.classifier, self.reference = self._load_classifier()
         # Fixed noise (and labels) of the sample grids: conditional grids show one digit a column.
-        if self.config.num_classes is not None:
+        if self.config.takes_user_labels:
             k = self.config.num_classes
             self.grid_labels, self.grid_nrow = torch.arange(k * min(k, 10)) % k, k
         else:
@@ -270,8 +318,7 @@ class GANMNISTRecipe(Recipe):
         real_labels = fake_labels = None
         if self.config.num_classes is not None:
             real_labels = batch["labels"]
-            fake_labels = torch.randint(self.config.num_classes, (n,), generator=self.noise.generator)  # uniform
-            fake_labels = fake_labels.to(device)
+            fake_labels = self.gan.sample_labels(n, self.noise.generator).to(device)  # uniform, or the cluster prior
         noise = torch.randn(n, self.config.latent_dim, generator=self.noise.generator).to(device)
         fake = generator(noise, fake_labels)  # one generator forward, used by both steps
 
@@ -346,7 +393,7 @@ class GANMNISTRecipe(Recipe):
         labels = None
         if self.config.num_classes is not None:
             labels = self.eval_labels[:n].to(accelerator.device)
-        fake_labels = None if labels is None else torch.randint(self.config.num_classes, (n,), generator=rng)
+        fake_labels = self.gan.sample_labels(n, rng)
         fake = self.gan.generate(num_images=n, seed=rng, labels=fake_labels)
         discriminator = self.gan.discriminator
         with accelerator.autocast():
@@ -391,9 +438,13 @@ class GANMNISTRecipe(Recipe):
 
     def describe(self, engine) -> str:
         args = self.args
+        sizes = torch.bincount(self.train_dataset.labels.clamp(min=0)).tolist()
         lines = [super().describe(engine),
                  f"  data: {len(self.train_dataset):,} images {tuple(self.train_images.shape[1:])} from "
                  f"{args.dataset_name} [{args.train_split}]",
+                 *([f"  self-conditioned: {self.config.num_classes} k-means clusters of the training images "
+                    f"(no labels), {min(sizes):,}-{max(sizes):,} images each"] if self.config.self_conditioned
+                   else []),
                  f"  Adam: D lr {args.d_lr}, G lr {args.g_lr}, betas ({args.beta1}, {args.beta2}); "
                  f"label smoothing {args.label_smoothing}; scheduler {engine.args.lr_scheduler_type}",
                  "  evaluation: " + (f"classifier {self.classifier_path}, {args.eval_num_images:,} images "
