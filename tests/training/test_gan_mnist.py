@@ -147,6 +147,7 @@ def test_self_conditioned_run_clusters_without_labels_and_samples_like_an_uncond
     clusters = recipe.train_dataset.labels
     purity = sum(torch.bincount(true[clusters == c], minlength=10).max() for c in clusters.unique()) / len(true)
     assert purity >= 0.85
+    assert f"purity against the dataset's labels {purity:.3f}" in recipe.cluster_summary  # the run reports it
     counts = torch.bincount(clusters, minlength=10).double()
     assert config.label_prior == pytest.approx((counts / counts.sum()).tolist())  # the clusters' frequencies
     assert recipe.grid_labels is None  # the grid draws clusters itself, as a user would
@@ -155,6 +156,16 @@ def test_self_conditioned_run_clusters_without_labels_and_samples_like_an_uncond
     assert model.config.self_conditioned and model.config.label_prior == pytest.approx(config.label_prior)
     assert torch.equal(model.generate(num_images=5, seed=1), model.generate(num_images=5, seed=1))
     assert "self-conditioned" in (out / "README.md").read_text()
+
+
+def test_architecture_overrides_reach_the_config(toy_data):
+    recipe = GANMNISTRecipe(recipe_args(toy_data, generator_hidden_sizes=[12, 6], discriminator_batch_norm=False,
+                                        discriminator_minibatch_std=True, self_condition_clusters=3))
+    recipe.build(None)
+    config = recipe.gan.config
+    assert config.generator_hidden_sizes == [12, 6] and config.discriminator_hidden_sizes == [8, 16]  # tiny's D
+    assert not config.discriminator_uses_batch_norm and config.discriminator_minibatch_std
+    assert config.self_conditioned and config.num_classes == 3  # the overrides survive self-conditioning
 
 
 def test_self_conditioning_options_are_checked():
