@@ -4,8 +4,8 @@ Both training loops run the same GANModel preset on the same MNIST images (decod
 batch 128, one discriminator step (real vs detached fake) and one non-saturating generator step with the
 discriminator frozen, two Adams (2e-4, betas (0.5, 0.999)), no clipping, constant LR, and read both losses and
 D's outputs back each step (the recipe logs them). The engine adds Accelerate (prepare, accumulate), its data
-loader, the scheduler, NaN checks, logging and the progress bar. Runs alternate (engine, plain, engine, ...) so
-machine noise hits both; the best of the rounds is kept. Generation: `GANModel.generate` in eval mode.
+loader, the scheduler, NaN checks, logging (every 100 steps, as examples/gan_mnist_*.yaml do) and the progress
+bar. Runs alternate (engine, plain, engine, ...) so machine noise hits both; the best of the rounds is kept. Generation: `GANModel.generate` in eval mode.
 
     python benchmarks/gan.py                                    # mlp and dcgan, 3 rounds
     python benchmarks/gan.py --presets dcgan --steps 20 --rounds 2 --output gan_bench.json
@@ -74,7 +74,7 @@ def engine_rate(preset, images, labels, steps, warmup, batch) -> tuple[float, fl
     recipe.images, recipe.labels, recipe.stamps, recipe.ends = images, labels, [], []
     with tempfile.TemporaryDirectory() as out:
         args = TrainingArguments(output_dir=out, max_steps=warmup + steps, per_device_train_batch_size=batch,
-                                 eval_steps=10**9, save_steps=0, logging_steps=10, lr_scheduler_type="constant",
+                                 eval_steps=10**9, save_steps=0, logging_steps=100, lr_scheduler_type="constant",
                                  max_grad_norm=0.0, seed=0)
         engine = Engine(recipe, args)
         engine.save_checkpoint = lambda: None  # the final checkpoint is not part of a training step

@@ -10,6 +10,7 @@ from torch.utils.data import TensorDataset
 
 from classicnets.cli import main
 from classicnets.training import Engine, Recipe, TrainingArguments, TrainingDivergedError, checkpointing
+from classicnets.training.engine import planned_steps
 
 
 @dataclass
@@ -140,6 +141,28 @@ def test_max_time_paces_the_lr_schedule(tmp_path):
     lrs = [r["lr"] for r in engine.metrics.records() if r["kind"] == "train"]
     assert engine.global_step < 10_000  # stopped by time, long before the step budget
     assert lrs[0] > 0.15 and lrs[-1] < 0.02  # started near the peak (0.2) and decayed to ~0 on time
+
+
+def test_max_time_alone_trains_past_one_epoch_until_time_is_up(tmp_path):
+    """--max_time without --max_steps or --num_train_epochs: time alone ends the run (not the default one epoch),
+    and the linear schedule still reaches zero on time."""
+    engine = Engine(RegressionRecipe(RegressionArguments()), _args(tmp_path, max_steps=-1, max_time=0.01,
+                                                                   lr_scheduler_type="linear", eval_steps=10**6,
+                                                                   save_steps=0, logging_steps=1))
+    engine.train()
+    assert engine.max_steps is None and engine.steps_per_epoch == 16
+    assert engine.global_step > 2 * engine.steps_per_epoch and engine.epoch >= 2
+    lrs = [r["lr"] for r in engine.metrics.records() if r["kind"] == "train"]
+    assert lrs[0] > 0.15 and lrs[-1] < 0.02
+    assert "max_time" in json.loads((tmp_path / "run" / "metrics.json").read_text())["stop_reason"]
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ({"max_steps": 7}, 7), ({"num_train_epochs": 2.0}, 32), ({}, 16),
+    ({"num_train_epochs": 0.5, "max_time": 1.0}, 8), ({"max_steps": 5, "max_time": 1.0}, 5), ({"max_time": 1.0}, None),
+])
+def test_planned_steps(options, expected):
+    assert planned_steps(TrainingArguments(**options), steps_per_epoch=16) == expected
 
 
 def test_max_time_pacing_keeps_the_warmup_in_steps(tmp_path):

@@ -47,6 +47,10 @@ def test_killed_and_resumed_run_matches_uninterrupted_run(tmp_path, stateful):
     second = json.loads((resumed / "metrics.json").read_text())
     assert first["global_step"] == second["global_step"] == 2 * n
     assert first["final"]["val_loss"] == pytest.approx(second["final"]["val_loss"], abs=1e-6)
+    # The steps the killed run logged after its checkpoint (n+2) are logged once, by the resumed run.
+    logged = [[(r["kind"], r["step"]) for r in map(json.loads, (run / "metrics.jsonl").read_text().splitlines())]
+              for run in (straight, resumed)]
+    assert logged[0] == logged[1] and ("train", n + 2) in logged[0]
     card = (straight / "README.md").read_text()  # the model card carries the measured result and the command
     assert f"{first['final']['val_loss']:.4f}"[:5] in card and "classicnets train char-lstm" in card
 
@@ -72,3 +76,23 @@ def test_finalize_rotates_old_checkpoints(tmp_path):
 def test_resume_without_checkpoint_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="no finished checkpoint"):
         checkpointing.resolve_checkpoint(tmp_path, "latest")
+
+
+def test_a_fresh_run_never_mixes_with_an_earlier_one(tmp_path):
+    """Training into a folder that holds a run stops with an error that names the way out, and deletes nothing;
+    --overwrite_output_dir starts afresh there."""
+    run = tmp_path / "run"
+    options = {"max_steps": 4, "save_steps": 2}
+    run_train(tiny_char_lstm_args(tmp_path, run, **options))
+    before = (run / "metrics.jsonl").read_text()
+    again = run_train(tiny_char_lstm_args(tmp_path, run, **options), check=False)
+    assert again.returncode != 0
+    assert "already holds a run (2 checkpoint(s), the latest checkpoint-4 and metrics.jsonl)" in again.stderr
+    assert "--resume_from_checkpoint latest" in again.stderr and "--overwrite_output_dir" in again.stderr
+    assert (run / "metrics.jsonl").read_text() == before
+    assert [p.name for p in checkpointing.completed_checkpoints(run)] == ["checkpoint-2", "checkpoint-4"]
+
+    run_train(tiny_char_lstm_args(tmp_path, run, max_steps=3, save_steps=0, overwrite_output_dir=True))
+    assert [p.name for p in checkpointing.completed_checkpoints(run)] == ["checkpoint-3"]
+    steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert steps == sorted(steps) and max(steps) == 3  # only the new run's records

@@ -6,11 +6,16 @@ from dataclasses import dataclass, field
 @dataclass
 class TrainingArguments:
     output_dir: str = field(default="outputs/run", metadata={"help": "Where checkpoints, metrics and the final model go."})
+    overwrite_output_dir: bool = field(default=False, metadata={
+        "help": "Start afresh in an output_dir that holds an earlier run, deleting its checkpoints and metrics "
+                "(without it such a run stops with an error: resume it or pick another folder)."})
     seed: int = field(default=42, metadata={"help": "Seed for weights, data order and dropout."})
 
     # How long to train: the first limit reached stops the run (it then evaluates and saves).
     max_steps: int = field(default=-1, metadata={"help": "Optimizer steps to run (-1: use num_train_epochs)."})
-    num_train_epochs: float = field(default=1.0, metadata={"help": "Epochs to run when max_steps is -1."})
+    num_train_epochs: float | None = field(default=None, metadata={
+        "help": "Epochs to run when max_steps is -1 (default 1; with --max_time and neither limit set, time alone "
+                "ends the run)."})
     max_time: float | None = field(default=None, metadata={
         "help": "Stop cleanly after this many minutes of training (evaluation excluded). The LR schedule then "
                 "follows whichever is further along, steps or time, so it ends on time on a slow machine."})
@@ -45,8 +50,10 @@ class TrainingArguments:
     hub_private_repo: bool = field(default=False, metadata={"help": "Create the Hub repository as private."})
 
     def __post_init__(self):
-        if self.max_steps <= 0 and self.num_train_epochs <= 0:
-            raise ValueError("Set --max_steps > 0 or --num_train_epochs > 0.")
+        if self.num_train_epochs is not None and self.num_train_epochs <= 0:
+            raise ValueError(f"--num_train_epochs must be > 0, got {self.num_train_epochs}.")
+        if self.max_time is not None and self.max_time < 0:
+            raise ValueError(f"--max_time must be >= 0 minutes, got {self.max_time}.")
         if self.gradient_accumulation_steps < 1:
             raise ValueError("--gradient_accumulation_steps must be >= 1.")
         if not 0.0 <= self.ema_decay < 1.0:

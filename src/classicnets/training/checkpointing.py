@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 ENGINE_STATE = "engine_state.json"
+METRICS_LOG = "metrics.jsonl"  # appended to by every step of a run (training/metrics.py)
 _NAME = re.compile(r"^checkpoint-(\d+)$")
 
 
@@ -25,6 +26,25 @@ def completed_checkpoints(output_dir: str | Path) -> list[Path]:
         return []
     found = [(int(m.group(1)), p) for p in root.iterdir() if (m := _NAME.match(p.name)) and (p / ENGINE_STATE).is_file()]
     return [p for _, p in sorted(found)]
+
+
+def earlier_run(output_dir: str | Path) -> str | None:
+    """What an earlier run left in output_dir (checkpoints, logged metrics), in words; None if nothing."""
+    found = []
+    if checkpoints := completed_checkpoints(output_dir):
+        found.append(f"{len(checkpoints)} checkpoint(s), the latest {checkpoints[-1].name}")
+    elif checkpoints_dir(output_dir).is_dir() and any(checkpoints_dir(output_dir).iterdir()):
+        found.append("unfinished checkpoints")
+    if (Path(output_dir) / METRICS_LOG).is_file():
+        found.append(METRICS_LOG)
+    return " and ".join(found) or None
+
+
+def clear_run(output_dir: str | Path) -> None:
+    """Delete what `earlier_run` finds (the final model files are overwritten by the next save anyway)."""
+    shutil.rmtree(checkpoints_dir(output_dir), ignore_errors=True)
+    for name in (METRICS_LOG, "metrics.json"):
+        (Path(output_dir) / name).unlink(missing_ok=True)
 
 
 def resolve_checkpoint(output_dir: str | Path, spec: str) -> Path:

@@ -20,7 +20,13 @@ from pathlib import Path
 
 import torch
 from accelerate import Accelerator
-from accelerate.utils import DataLoaderConfiguration, DistributedType, ProjectConfiguration, set_seed
+from accelerate.utils import (
+    DataLoaderConfiguration,
+    DistributedType,
+    ProjectConfiguration,
+    broadcast_object_list,
+    set_seed,
+)
 from tqdm.auto import tqdm
 from transformers import get_scheduler
 
@@ -65,7 +71,9 @@ class Engine:
     def setup(self) -> None:
         args, accelerator = self.args, self.accelerator
         set_seed(args.seed)
-        if accelerator.is_main_process:
+        if not args.resume_from_checkpoint:
+            self._claim_output_dir()
+        elif accelerator.is_main_process:
             Path(args.output_dir).mkdir(parents=True, exist_ok=True)
         with accelerator.main_process_first():  # datasets caches its preprocessing once
             self.recipe.build(accelerator)
@@ -79,7 +87,7 @@ class Engine:
 
         steps_per_epoch = max(1, len(self.train_dataloader) // args.gradient_accumulation_steps)
         self.steps_per_epoch = steps_per_epoch
-        self.max_steps = args.max_steps if args.max_steps > 0 else math.ceil(args.num_train_epochs * steps_per_epoch)
+        self.max_steps = planned_steps(args, steps_per_epoch)  # None: --max_time alone ends the run
         # One scheduler per optimiser, stepped once per optimizer step (not prepared: accelerate would step it
         # once per process), registered so that save_state/load_state carry it.
         # The optimizer each step calls (and each scheduler drives): the torch one under accelerate's wrapper when
@@ -89,7 +97,7 @@ class Engine:
         self.stepped_optimizers = {name: _unwrap_optimizer(opt, accelerator) for name, opt in self.optimizers.items()}
         self.schedulers = {
             name: get_scheduler(args.lr_scheduler_type, opt, num_warmup_steps=args.warmup_steps,
-                                num_training_steps=self.max_steps)
+                                num_training_steps=self.max_steps or TIME_BOUND_HORIZON)
             for name, opt in self.stepped_optimizers.items()
         }
         for scheduler in self.schedulers.values():
@@ -107,6 +115,23 @@ class Engine:
         if args.resume_from_checkpoint:
             self._resume(args.resume_from_checkpoint)
 
+    def _claim_output_dir(self) -> None:
+        """A fresh run never mixes with an earlier one in the same folder: its metrics.jsonl would be appended
+        to and its checkpoints (maybe of another architecture) taken as `latest` by a later resume."""
+        args, accelerator = self.args, self.accelerator
+        found = [checkpointing.earlier_run(args.output_dir) if accelerator.is_main_process else None]
+        broadcast_object_list(found)  # every process raises, or none does
+        if found[0] and not args.overwrite_output_dir:
+            raise FileExistsError(
+                f"{args.output_dir} already holds a run ({found[0]}). Continue it with --resume_from_checkpoint "
+                "latest, choose another --output_dir, or pass --overwrite_output_dir to delete its checkpoints and "
+                "metrics and start afresh.")
+        if accelerator.is_main_process:
+            if found[0]:
+                checkpointing.clear_run(args.output_dir)
+            Path(args.output_dir).mkdir(parents=True, exist_ok=True)
+        accelerator.wait_for_everyone()
+
     def _resume(self, spec: str) -> None:
         checkpoint = checkpointing.resolve_checkpoint(self.args.output_dir, spec)
         self.accelerator.load_state(str(checkpoint))
@@ -115,6 +140,7 @@ class Engine:
         self.epoch = state["epoch"]
         self.batches_done_in_epoch = state["batches_done_in_epoch"]
         self.train_seconds = state["train_seconds"]
+        self.metrics.forget_after(self.global_step)
         self.print(f"Resumed from {checkpoint} at step {self.global_step} (epoch {self.epoch}).")
 
     # --- the loop -----------------------------------------------------------------------------------------
@@ -188,7 +214,7 @@ class Engine:
             optimizer.zero_grad(set_to_none=True)
 
     def _stop_reason(self) -> str | None:
-        if self.global_step >= self.max_steps:
+        if self.max_steps is not None and self.global_step >= self.max_steps:
             return f"reached {self.max_steps} steps"
         if self.args.max_time is not None:
             # Every process must agree, or one would wait for the others forever.
@@ -266,6 +292,11 @@ class Engine:
         accelerator.wait_for_everyone()
         accelerator.end_training()
 
+    def autocast(self):
+        """`accelerator.autocast()` for passes through a module that `prepare` did not wrap; without mixed
+        precision a bare null context (accelerate's costs ~25 us a call, a measurable share of a small GAN step)."""
+        return contextlib.nullcontext() if self.accelerator.mixed_precision == "no" else self.accelerator.autocast()
+
     def averaged_weights(self):
         """The EMA weights in the live models for a `with` block (a no-op without --ema_decay)."""
         return self.ema.averaged_weights() if self.ema is not None else contextlib.nullcontext()
@@ -275,21 +306,35 @@ class Engine:
             tqdm.write(" ".join(str(v) for v in values))
 
 
+# The schedule's length in steps when only --max_time bounds a run: time pacing then decides where it is, and this
+# is large enough that the step count never does.
+TIME_BOUND_HORIZON = 10**9
+
+
+def planned_steps(args: TrainingArguments, steps_per_epoch: int) -> int | None:
+    """Optimizer steps the run is sized for: --max_steps, else --num_train_epochs (default 1), else None when
+    --max_time is given alone (the run trains, as many epochs as it takes, until the time is up)."""
+    if args.max_steps > 0:
+        return args.max_steps
+    if args.num_train_epochs is None and args.max_time is not None:
+        return None
+    return math.ceil((args.num_train_epochs or 1.0) * steps_per_epoch)
+
+
 def _unwrap_optimizer(optimizer, accelerator):
     plain = getattr(optimizer, "scaler", None) is None and accelerator.distributed_type != DistributedType.XLA
     return optimizer.optimizer if plain else optimizer
 
 
 def check_finite(loss: torch.Tensor, name: str, step: int) -> None:
-    if not torch.isfinite(loss.detach()).all():
+    # A scalar loss is read once (as the recipe's logging will anyway): a fifth of the cost of isfinite().all().
+    finite = math.isfinite(loss.item()) if loss.numel() == 1 else bool(torch.isfinite(loss.detach()).all())
+    if not finite:
         raise TrainingDivergedError(
             f"The {name} loss became {loss.detach().float().item()} at step {step + 1}. The run stops here; the "
             "last checkpoint (if any) is untouched: resume from it with --resume_from_checkpoint latest and a lower "
             "--learning_rate, a smaller --max_grad_norm, or more --warmup_steps."
         )
-
-
-
 
 
 def pace_by_time(scheduler, engine: "Engine") -> None:
@@ -308,7 +353,8 @@ def pace_by_time(scheduler, engine: "Engine") -> None:
         def lr_at(step: int) -> float:  # a plain function, so the scheduler's state_dict skips it
             if step < warmup:
                 return lr_lambda(step)
-            by_time = int(engine.max_steps * min(1.0, engine.agreed_train_seconds / budget)) if budget > 0 else 0
+            horizon = engine.max_steps or TIME_BOUND_HORIZON
+            by_time = int(horizon * min(1.0, engine.agreed_train_seconds / budget)) if budget > 0 else horizon
             return lr_lambda(max(step, by_time))
 
         return lr_at

@@ -4,11 +4,13 @@ import json
 import math
 from pathlib import Path
 
+from .checkpointing import METRICS_LOG
+
 
 class MetricsLogger:
     def __init__(self, accelerator, output_dir: str | Path, write):
         self.accelerator = accelerator
-        self.path = Path(output_dir) / "metrics.jsonl"
+        self.path = Path(output_dir) / METRICS_LOG
         self.write = write  # tqdm.write, so lines do not break the progress bar
 
     def log(self, step: int, metrics: dict, kind: str) -> None:
@@ -20,6 +22,12 @@ class MetricsLogger:
         self.accelerator.log({f"{kind}/{k}": v for k, v in metrics.items() if isinstance(v, (int, float))}, step=step)
         shown = "  ".join(f"{k} {_fmt(v)}" for k, v in metrics.items() if not isinstance(v, (dict, list)))
         self.write(f"[{kind} step {step}] {shown}")
+
+    def forget_after(self, step: int) -> None:
+        """A resumed run logs the steps after its checkpoint again: drop what the interrupted run logged there."""
+        if self.accelerator.is_main_process and self.path.exists():
+            kept = [r for r in self.records() if r["step"] <= step]
+            self.path.write_text("".join(json.dumps(r) + "\n" for r in kept))
 
     def records(self) -> list[dict]:
         if not self.path.exists():

@@ -101,7 +101,9 @@ class Recipe:
         return output_dir / "README.md"
 
     def describe(self, engine) -> str:
-        lines = [f"Recipe {self.name}: {engine.max_steps} optimizer steps, {engine.steps_per_epoch} per epoch, "
+        length = (f"{engine.max_steps} optimizer steps" if engine.max_steps is not None
+                  else f"optimizer steps for {engine.args.max_time} min")
+        lines = [f"Recipe {self.name}: {length}, {engine.steps_per_epoch} per epoch, "
                  f"{engine.accelerator.num_processes} process(es), device {engine.accelerator.device}, "
                  f"mixed precision {engine.args.mixed_precision}"]
         for name, model in self.models().items():

@@ -112,7 +112,7 @@ def test_tutorial_preset_is_one_hot_lstm_128(tokenizer):
 def test_shakespeare_preset_ties_embeddings(tokenizer):
     model = make_model(tokenizer, preset="shakespeare")
     assert model.lm_head.weight.data_ptr() == model.model.embed_tokens.weight.data_ptr()
-    assert 2 <= model.config.num_layers <= 3 and model.config.hidden_size == 512
+    assert model.config.num_layers == 2 and model.config.hidden_size == model.config.embedding_size == 256
 
 
 def test_init_is_applied(tokenizer):

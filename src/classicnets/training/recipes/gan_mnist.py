@@ -347,7 +347,7 @@ class GANMNISTRecipe(Recipe):
 
         # Discriminator step: real vs detached fake.
         real_logits = discriminator(real, real_labels)
-        with engine.accelerator.autocast():
+        with engine.autocast():
             fake_logits = d_module(fake.detach(), fake_labels)
         d_loss = discriminator_loss(real_logits, fake_logits, self.args.label_smoothing)
         engine.optimize(d_loss, "discriminator")
@@ -358,7 +358,7 @@ class GANMNISTRecipe(Recipe):
         for p in params:
             p.requires_grad_(False)
         try:
-            with engine.accelerator.autocast():
+            with engine.autocast():
                 g_logits = d_module(fake, fake_labels)
             g_loss = generator_loss(g_logits)
             engine.optimize(g_loss, "generator")
