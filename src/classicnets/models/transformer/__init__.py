@@ -3,6 +3,7 @@ from .configuration_transformer import TransformerConfig
 from .modeling_transformer import (
     TransformerDecoder,
     TransformerEncoder,
+    TransformerForMaskedLM,
     TransformerForSequenceClassification,
     TransformerModel,
     TransformerPreTrainedModel,
@@ -16,6 +17,7 @@ AUTO_CLASSES = {
     "models": {
         "AutoModel": TransformerModel,
         "AutoModelForSequenceClassification": TransformerForSequenceClassification,
+        "AutoModelForMaskedLM": TransformerForMaskedLM,
     },
     "tokenizer": None,
 }
@@ -25,6 +27,7 @@ __all__ = [
     "TransformerConfig",
     "TransformerDecoder",
     "TransformerEncoder",
+    "TransformerForMaskedLM",
     "TransformerForSequenceClassification",
     "TransformerModel",
     "TransformerPreTrainedModel",

@@ -7,7 +7,8 @@
 [`TransformerModel`] is the paper's encoder-decoder without the output projection: source ids (B, S) and
 target ids (B, T) give decoder states (B, T, d_model). It is the batch-first counterpart of PyTorch's
 `nn.Transformer(d_model=512, nhead=8)`, which is sequence-first ((S, B, E) and (T, B, E) in, (T, B, E) out) and
-takes embeddings rather than ids. [`TransformerForSequenceClassification`] uses the encoder only.
+takes embeddings rather than ids. [`TransformerForSequenceClassification`] uses the encoder only, and so does
+[`TransformerForMaskedLM`] (BERT's masked-language-model pre-training, whose encoder a classifier can start from).
 
 Attention comes in two interchangeable implementations, chosen like every transformers model through
 `config._attn_implementation` (`from_pretrained(..., attn_implementation="eager")`, `model.set_attn_implementation`):
@@ -27,6 +28,7 @@ from transformers.activations import ACT2FN
 from transformers.modeling_outputs import (
     BaseModelOutput,
     BaseModelOutputWithPastAndCrossAttentions,
+    MaskedLMOutput,
     Seq2SeqModelOutput,
     SequenceClassifierOutput,
 )
@@ -612,9 +614,96 @@ class TransformerForSequenceClassification(TransformerPreTrainedModel):
         return F.binary_cross_entropy_with_logits(logits, labels.float())
 
 
+class MaskedLMHead(nn.Module):
+    """BERT's prediction head: Linear(D, D) -> activation -> LayerNorm -> Linear(D, vocab), the last one tied to
+    the token embedding."""
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__()
+        self.dense = nn.Linear(config.d_model, config.d_model)
+        self.act = ACT2FN[config.activation]
+        self.layer_norm = nn.LayerNorm(config.d_model, eps=config.layer_norm_eps)
+        self.decoder = nn.Linear(config.d_model, config.vocab_size)
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.layer_norm(self.act(self.dense(hidden))))  # (B, T, D) -> (B, T, vocab)
+
+
+class TransformerForMaskedLM(TransformerPreTrainedModel):
+    """
+    Encoder -> masked-language-model head: predicts the tokens hidden behind `[MASK]` (BERT's pre-training).
+    Works with `AutoModelForMaskedLM` and the fill-mask pipeline. Its encoder weights carry over to
+    [`TransformerForSequenceClassification`]: `from_pretrained(<this checkpoint>)` loads `encoder.*` and starts a
+    new classifier.
+    """
+
+    _tied_weights_keys = {"lm_head.decoder.weight": "encoder.embeddings.token_embedding.weight"}
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__(config)
+        self.encoder = TransformerEncoder(config)
+        self.lm_head = MaskedLMHead(config)
+        self.post_init()
+
+    def get_input_embeddings(self):
+        return self.encoder.get_input_embeddings()
+
+    def set_input_embeddings(self, value):
+        self.encoder.set_input_embeddings(value)
+
+    def get_output_embeddings(self):
+        return self.lm_head.decoder
+
+    def set_output_embeddings(self, value):
+        self.lm_head.decoder = value
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.LongTensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs,
+    ) -> MaskedLMOutput:
+        r"""
+        Args:
+            input_ids (`torch.LongTensor` of shape `(batch_size, sequence_length)`): Token ids, some of them
+                `[MASK]`.
+            attention_mask (`torch.Tensor` of shape `(batch_size, sequence_length)`, *optional*): 1 = token, 0 = pad.
+            labels (`torch.LongTensor` of shape `(batch_size, sequence_length)`, *optional*): The original token
+                at each masked position and -100 elsewhere; the loss is the cross entropy over the masked
+                positions only.
+
+        Returns `logits` of shape `(batch_size, sequence_length, vocab_size)`, except in training mode with
+        `labels`, where they are `None`: only the masked positions (~15%) go through the vocabulary projection,
+        which over every position would cost more than the encoder itself.
+        """
+        outputs = self.encoder(
+            input_ids,
+            attention_mask=attention_mask,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+        )
+        hidden = outputs.last_hidden_state  # (B, T, D)
+        loss = None
+        if labels is not None:
+            labels = labels.to(hidden.device)
+            masked = labels != -100  # score only the masked positions: (B, T) -> (M,) rows
+            logits_masked = self.lm_head(hidden[masked]).float()  # (M, vocab)
+            loss = F.cross_entropy(logits_masked, labels[masked]) if masked.any() else logits_masked.sum() * 0.0
+        logits = None if (self.training and labels is not None) else self.lm_head(hidden)  # (B, T, vocab)
+        return MaskedLMOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states,
+                              attentions=outputs.attentions)
+
+
 __all__ = [
     "TransformerEncoder",
     "TransformerDecoder",
+    "TransformerForMaskedLM",
     "TransformerForSequenceClassification",
     "TransformerModel",
     "TransformerPreTrainedModel",

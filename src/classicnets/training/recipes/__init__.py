@@ -5,6 +5,7 @@ import importlib
 RECIPES = {
     "char-lstm": "classicnets.training.recipes.char_lstm:CharLSTMRecipe",
     "gan-mnist": "classicnets.training.recipes.gan_mnist:GANMNISTRecipe",
+    "transformer-mlm": "classicnets.training.recipes.transformer_mlm:TransformerMLMRecipe",
     "transformer-sst2": "classicnets.training.recipes.transformer_sst2:TransformerSST2Recipe",
 }
 

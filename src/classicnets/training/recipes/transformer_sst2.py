@@ -31,6 +31,7 @@ from ..recipe import Recipe
 
 ARCHITECTURE_OPTIONS = ("d_model", "num_heads", "encoder_layers", "ffn_dim", "dropout", "attention_dropout",
                         "pooling", "position_encoding", "norm_style", "activation")
+INIT_FROM_OPTIONS = ("dropout", "attention_dropout", "pooling")  # change no weight's shape or meaning
 EXAMPLE_SENTENCES = [
     "a gripping , beautifully acted film .",
     "a dull , lifeless script that goes nowhere .",
@@ -40,7 +41,9 @@ EXAMPLE_SENTENCES = [
 
 
 @dataclass
-class TransformerSST2Arguments:
+class TransformerTextArguments:
+    """What every transformer text recipe shares: the architecture, the data, the tokenizer."""
+
     preset: str = field(default="sst2", metadata={"help": f"Architecture preset: {', '.join(PRESETS)}."})
     d_model: int | None = field(default=None, metadata={"help": "Override the preset's width."})
     num_heads: int | None = field(default=None, metadata={"help": "Override the preset's attention heads."})
@@ -59,9 +62,8 @@ class TransformerSST2Arguments:
     train_file: str | None = field(default=None, metadata={"help": "CSV/JSON(L)/parquet file to train on instead."})
     validation_file: str | None = field(default=None, metadata={"help": "CSV/JSON(L)/parquet validation file (with --train_file)."})
     train_split: str = field(default="train", metadata={"help": "Split to train on."})
-    eval_split: str = field(default="validation", metadata={"help": "Labelled split to evaluate on."})
+    eval_split: str = field(default="validation", metadata={"help": "Split to evaluate on."})
     text_column: str = field(default="sentence", metadata={"help": "Column holding the text."})
-    label_column: str = field(default="label", metadata={"help": "Column holding the class index."})
 
     tokenizer_name: str | None = field(default=None, metadata={
         "help": "Folder (or Hub id) of a tokenizer to use instead of training a WordPiece one on the train split."})
@@ -69,53 +71,47 @@ class TransformerSST2Arguments:
     min_frequency: int = field(default=2, metadata={"help": "Minimum count of a word piece of the trained tokenizer."})
     max_length: int = field(default=128, metadata={"help": "Longest input in tokens ([CLS]/[SEP] included); "
                                                               "longer sentences are truncated."})
-    word_dropout: float = field(default=0.0, metadata={
-        "help": "Training only: replace each word piece (not [CLS]/[SEP]) by [UNK] with this probability."})
 
     def __post_init__(self):
         if self.preset not in PRESETS:
             raise ValueError(f"Unknown --preset {self.preset!r}; choose one of {sorted(PRESETS)}.")
         if self.max_length < 3:
             raise ValueError("--max_length must be >= 3 ([CLS], one token, [SEP]).")
-        if not 0.0 <= self.word_dropout < 1.0:
-            raise ValueError("--word_dropout must be in [0, 1).")
         if self.validation_file and not self.train_file:
             raise ValueError("--validation_file needs --train_file.")
 
 
-class TransformerSST2Recipe(Recipe):
-    name = "transformer-sst2"
-    arguments_class = TransformerSST2Arguments
-    card_family = "transformer-sst2"
+@dataclass
+class TransformerSST2Arguments(TransformerTextArguments):
+    label_column: str = field(default="label", metadata={"help": "Column holding the class index."})
+    word_dropout: float = field(default=0.0, metadata={
+        "help": "Training only: replace each word piece (not [CLS]/[SEP]) by [UNK] with this probability."})
+    init_from: str | None = field(default=None, metadata={
+        "help": "Start from the encoder and tokenizer of this checkpoint (folder or Hub id; e.g. a transformer-mlm "
+                "run's output_dir) instead of from scratch; the classifier starts fresh. The architecture comes "
+                "from the checkpoint: only --dropout, --attention_dropout and --pooling may be changed."})
 
-    def build(self, accelerator) -> None:
+    def __post_init__(self):
+        super().__post_init__()
+        if not 0.0 <= self.word_dropout < 1.0:
+            raise ValueError("--word_dropout must be in [0, 1).")
+
+
+class TransformerTextRecipe(Recipe):
+    """What the transformer text recipes share: splits, the tokenizer (trained once, by the main process), the
+    tokenised datasets, the config from a preset, and the loss (the model's own)."""
+
+    arguments_class = TransformerTextArguments
+    label_argument: str | None = None  # the argument naming the label column, in recipes whose examples have one
+
+    def _config(self, tokenizer, **fields) -> TransformerConfig:
         args = self.args
-        splits = self._load_splits()
-        train, validation = splits[args.train_split], splits[args.eval_split]
-        self.id2label = _label_names(train, args.label_column)
-        num_labels = len(self.id2label)
-        for name, split in ((args.train_split, train), (args.eval_split, validation)):
-            _check_labels(split, args.label_column, num_labels, name)
-
-        self.tokenizer = self._tokenizer(train, accelerator)
-        tok = self.tokenizer
-        if tok.pad_token_id is None:
-            raise ValueError(f"The tokenizer {args.tokenizer_name} has no padding token.")
         overrides = {k: getattr(args, k) for k in ARCHITECTURE_OPTIONS if getattr(args, k) is not None}
-        config = TransformerConfig.from_preset(
-            args.preset, vocab_size=len(tok), max_position_embeddings=args.max_length, decoder_layers=0,
-            pad_token_id=tok.pad_token_id, bos_token_id=tok.cls_token_id, eos_token_id=tok.sep_token_id,
-            num_labels=num_labels, id2label=dict(enumerate(self.id2label)),
-            label2id={name: i for i, name in enumerate(self.id2label)}, **overrides,
+        return TransformerConfig.from_preset(
+            args.preset, vocab_size=len(tokenizer), max_position_embeddings=args.max_length, decoder_layers=0,
+            pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.cls_token_id,
+            eos_token_id=tokenizer.sep_token_id, **fields, **overrides,
         )
-        self.model = TransformerForSequenceClassification(config)
-
-        self.train_dataset = self._tokenize(train, args.train_split)
-        self.eval_dataset = self._tokenize(validation, args.eval_split)
-        self.collate_fn = PadCollator(tok.pad_token_id, word_dropout=args.word_dropout, unk_token_id=tok.unk_token_id,
-                                      special_ids=tok.all_special_ids)
-        self.eval_collate_fn = PadCollator(tok.pad_token_id)
-        self.last_confusion = None
 
     def _tokenizer(self, train, accelerator):
         """--tokenizer_name, or a WordPiece tokenizer trained on the train split, once, by the main process.
@@ -132,17 +128,20 @@ class TransformerSST2Recipe(Recipe):
         if args.tokenizer_name:
             tokenizer = AutoTokenizer.from_pretrained(args.tokenizer_name)
             tokenizer.model_max_length = args.max_length
-            return tokenizer
-        folder = Path(accelerator.project_dir) / "tokenizer"
-        spec = {"data": train._fingerprint, "text_column": args.text_column, "vocab_size": args.vocab_size,
-                "min_frequency": args.min_frequency, "max_length": args.max_length}
-        spec_file = folder / "training_options.json"
-        if not accelerator.is_main_process or (spec_file.is_file() and json.loads(spec_file.read_text()) == spec):
-            return AutoTokenizer.from_pretrained(str(folder))
-        tokenizer = train_sst2_tokenizer(train, vocab_size=args.vocab_size, min_frequency=args.min_frequency,
-                                         model_max_length=args.max_length, text_column=args.text_column)
-        tokenizer.save_pretrained(str(folder))
-        spec_file.write_text(json.dumps(spec))
+        else:
+            folder = Path(accelerator.project_dir) / "tokenizer"
+            spec = {"data": train._fingerprint, "text_column": args.text_column, "vocab_size": args.vocab_size,
+                    "min_frequency": args.min_frequency, "max_length": args.max_length}
+            spec_file = folder / "training_options.json"
+            if not accelerator.is_main_process or (spec_file.is_file() and json.loads(spec_file.read_text()) == spec):
+                tokenizer = AutoTokenizer.from_pretrained(str(folder))
+            else:
+                tokenizer = train_sst2_tokenizer(train, vocab_size=args.vocab_size, min_frequency=args.min_frequency,
+                                                 model_max_length=args.max_length, text_column=args.text_column)
+                tokenizer.save_pretrained(str(folder))
+                spec_file.write_text(json.dumps(spec))
+        if tokenizer.pad_token_id is None:
+            raise ValueError(f"The tokenizer {args.tokenizer_name} has no padding token.")
         return tokenizer
 
     def _load_splits(self):
@@ -159,31 +158,82 @@ class TransformerSST2Recipe(Recipe):
             splits = load_dataset(builder, data_files=files, **kwargs)
         else:
             splits = load_hub_dataset(args.dataset_name)
+        columns = [args.text_column] + ([getattr(args, self.label_argument)] if self.label_argument else [])
+        options = ", ".join(f"--{name} {getattr(args, name)}" for name in ("text_column", self.label_argument) if name)
         for split_name in (args.train_split, args.eval_split):
             if split_name not in splits:
                 hint = "pass --validation_file" if args.train_file else "set --train_split/--eval_split"
                 raise ValueError(f"The dataset has splits {list(splits)} but no {split_name!r} split: {hint}.")
-            require_columns(splits[split_name], [args.text_column, args.label_column],
-                            f"transformer-sst2 (--text_column {args.text_column}, --label_column {args.label_column}) "
-                            f"on split {split_name!r}")
+            require_columns(splits[split_name], columns, f"{self.name} ({options}) on split {split_name!r}")
         return splits
 
     def _tokenize(self, split, name: str):
         args, tok = self.args, self.tokenizer
+        label_column = getattr(args, self.label_argument) if self.label_argument else None
 
         def encode(batch):
             texts = [t if isinstance(t, str) else "" for t in batch[args.text_column]]
-            ids = tok(texts, truncation=True, max_length=args.max_length)["input_ids"]
-            return {"input_ids": ids, "labels": batch[args.label_column]}
+            encoded = {"input_ids": tok(texts, truncation=True, max_length=args.max_length)["input_ids"]}
+            if label_column:
+                encoded["labels"] = batch[label_column]
+            return encoded
 
         # The fingerprint names what the result depends on, so `datasets` finds its cached copy again.
         fingerprint = Hasher.hash([split._fingerprint, tok.backend_tokenizer.to_str(), args.text_column,
-                                   args.label_column, args.max_length])
+                                   label_column, args.max_length])
         return split.map(encode, batched=True, remove_columns=split.column_names, new_fingerprint=fingerprint,
                          desc=f"Tokenising the {name} split")
 
     def compute_loss(self, model, batch) -> torch.Tensor:
         return model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"]).loss
+
+
+class TransformerSST2Recipe(TransformerTextRecipe):
+    name = "transformer-sst2"
+    arguments_class = TransformerSST2Arguments
+    card_family = "transformer-sst2"
+    label_argument = "label_column"
+
+    def build(self, accelerator) -> None:
+        args = self.args
+        if args.init_from and not args.tokenizer_name:
+            args.tokenizer_name = args.init_from  # the encoder's token ids
+        splits = self._load_splits()
+        train, validation = splits[args.train_split], splits[args.eval_split]
+        self.id2label = _label_names(train, args.label_column)
+        num_labels = len(self.id2label)
+        for name, split in ((args.train_split, train), (args.eval_split, validation)):
+            _check_labels(split, args.label_column, num_labels, name)
+
+        self.tokenizer = tok = self._tokenizer(train, accelerator)
+        labels = {"num_labels": num_labels, "id2label": dict(enumerate(self.id2label)),
+                  "label2id": {name: i for i, name in enumerate(self.id2label)}}
+        self.model = self._from_checkpoint(labels) if args.init_from else TransformerForSequenceClassification(
+            self._config(tok, **labels))
+
+        self.train_dataset = self._tokenize(train, args.train_split)
+        self.eval_dataset = self._tokenize(validation, args.eval_split)
+        self.collate_fn = PadCollator(tok.pad_token_id, word_dropout=args.word_dropout, unk_token_id=tok.unk_token_id,
+                                      special_ids=tok.all_special_ids)
+        self.eval_collate_fn = PadCollator(tok.pad_token_id)
+        self.last_confusion = None
+
+    def _from_checkpoint(self, labels: dict) -> TransformerForSequenceClassification:
+        """The encoder of --init_from (its `encoder.*` weights) under a fresh classifier."""
+        args = self.args
+        changed = [f"--{k}" for k in ARCHITECTURE_OPTIONS if getattr(args, k) is not None and k not in INIT_FROM_OPTIONS]
+        if changed:
+            raise ValueError(f"--init_from {args.init_from} takes its architecture from the checkpoint: drop "
+                             f"{', '.join(changed)} (only {', '.join('--' + k for k in INIT_FROM_OPTIONS)} may change).")
+        overrides = {k: getattr(args, k) for k in INIT_FROM_OPTIONS if getattr(args, k) is not None}
+        model = TransformerForSequenceClassification.from_pretrained(args.init_from, **labels, **overrides)
+        if len(self.tokenizer) != model.config.vocab_size:
+            raise ValueError(f"The tokenizer has {len(self.tokenizer)} tokens but the --init_from model "
+                             f"{model.config.vocab_size}: use the tokenizer saved with that checkpoint.")
+        if args.max_length > model.config.max_position_embeddings:
+            raise ValueError(f"--max_length {args.max_length} exceeds the --init_from model's "
+                             f"{model.config.max_position_embeddings} positions: lower --max_length.")
+        return model
 
     def evaluate(self, engine, final: bool = False) -> dict:
         """Loss, accuracy (and the confusion matrix when final): each process scores a share, the sums are reduced."""

@@ -1,0 +1,137 @@
+"""transformer-mlm: masked-language-model pre-training of the transformer encoder on a text column (BERT's recipe).
+
+By default on SST-2's own training text (`stanfordnlp/sst2`, column `sentence`; the labels are never read), so that
+`classicnets train transformer-sst2 --init_from <this output_dir>` starts its classifier from an encoder that has
+already learned the language of the reviews: no outside data, no pretrained weights. A WordPiece tokenizer is
+trained on the train split (as transformer-sst2 does), and saved with the model, so the fine-tuning run uses the
+same token ids. Masking (each training batch anew): 15% of the word pieces are chosen; of those 80% become [MASK],
+10% a random token and 10% stay; the loss is the cross entropy at the chosen positions. Evaluation: the same on the
+validation split with a fixed masking seed, so evaluations are comparable; loss, accuracy and perplexity. The
+output folder loads with `AutoModelForMaskedLM` and `pipeline("fill-mask", model=<output_dir>)`.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from ...models.transformer import TransformerForMaskedLM
+from .transformer_sst2 import TransformerTextArguments, TransformerTextRecipe
+
+EXAMPLE_SENTENCES = ["a [MASK] , beautifully acted film .", "the plot is [MASK] and the jokes fall flat ."]
+
+
+@dataclass
+class TransformerMLMArguments(TransformerTextArguments):
+    mlm_probability: float = field(default=0.15, metadata={"help": "Share of word pieces to predict per sentence."})
+    mask_seed: int = field(default=0, metadata={"help": "Seed of the evaluation's (fixed) masking."})
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not 0.0 < self.mlm_probability < 1.0:
+            raise ValueError(f"--mlm_probability must be in (0, 1), got {self.mlm_probability}.")
+
+
+class MaskingCollator:
+    """{"input_ids"} examples -> padded `input_ids` with BERT's masking, `attention_mask`, and `labels` (the
+    original token at each chosen position, -100 elsewhere). Draws from `generator` (default: torch's global RNG,
+    which the engine seeds per process and checkpoints)."""
+
+    def __init__(self, tokenizer, mlm_probability: float = 0.15, generator: torch.Generator | None = None):
+        self.pad_token_id, self.mask_token_id = tokenizer.pad_token_id, tokenizer.mask_token_id
+        if self.mask_token_id is None:
+            raise ValueError("Masked-language-model training needs a tokenizer with a mask token ([MASK]).")
+        self.vocab_size = len(tokenizer)
+        self.special_ids = torch.tensor(sorted(set(tokenizer.all_special_ids)), dtype=torch.long)
+        self.mlm_probability = mlm_probability
+        self.generator = generator
+
+    def __call__(self, examples) -> dict:
+        ids = examples["input_ids"] if isinstance(examples, dict) else [e["input_ids"] for e in examples]
+        longest = max(len(x) for x in ids)
+        input_ids = torch.full((len(ids), longest), self.pad_token_id, dtype=torch.long)
+        attention_mask = torch.zeros((len(ids), longest), dtype=torch.long)
+        for row, x in enumerate(ids):
+            input_ids[row, : len(x)] = torch.as_tensor(x, dtype=torch.long)
+            attention_mask[row, : len(x)] = 1
+        rand = torch.rand((3, *input_ids.shape), generator=self.generator)  # choose, 80/10/10, which random token
+        candidates = attention_mask.bool() & ~torch.isin(input_ids, self.special_ids)
+        chosen = candidates & (rand[0] < self.mlm_probability)
+        labels = torch.where(chosen, input_ids, torch.full_like(input_ids, -100))
+        random_ids = (rand[2] * self.vocab_size).long().clamp(max=self.vocab_size - 1)
+        input_ids = torch.where(chosen & (rand[1] < 0.8), self.mask_token_id, input_ids)
+        input_ids = torch.where(chosen & (rand[1] >= 0.8) & (rand[1] < 0.9), random_ids, input_ids)
+        return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+
+
+class TransformerMLMRecipe(TransformerTextRecipe):
+    name = "transformer-mlm"
+    arguments_class = TransformerMLMArguments
+
+    def build(self, accelerator) -> None:
+        args = self.args
+        splits = self._load_splits()
+        train, validation = splits[args.train_split], splits[args.eval_split]
+        self.tokenizer = self._tokenizer(train, accelerator)
+        self.model = TransformerForMaskedLM(self._config(self.tokenizer, tie_word_embeddings=True))
+        self.train_dataset = self._tokenize(train, args.train_split)
+        self.eval_dataset = self._tokenize(validation, args.eval_split)
+        self.collate_fn = MaskingCollator(self.tokenizer, args.mlm_probability)
+
+    @torch.no_grad()
+    def evaluate(self, engine, final: bool = False) -> dict:
+        """Masked-token loss and accuracy on the evaluation split, masked the same way every time; each process
+        scores a share and the sums are reduced."""
+        accelerator, model = engine.accelerator, engine.models["model"]
+        collate = MaskingCollator(self.tokenizer, self.args.mlm_probability,
+                                  torch.Generator().manual_seed(self.args.mask_seed + accelerator.process_index))
+        mine = list(range(accelerator.process_index, len(self.eval_dataset), accelerator.num_processes))
+        size = engine.args.per_device_eval_batch_size
+        totals = torch.zeros(3, device=accelerator.device, dtype=torch.float64)  # loss sum, correct, predicted
+        for start in range(0, len(mine), size):
+            batch = {k: v.to(accelerator.device) for k, v in collate(self.eval_dataset[mine[start : start + size]]).items()}
+            with accelerator.autocast():
+                logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+            chosen = batch["labels"] != -100
+            logits, labels = logits[chosen].float(), batch["labels"][chosen]
+            totals += torch.stack([torch.nn.functional.cross_entropy(logits, labels, reduction="sum").double(),
+                                   (logits.argmax(-1) == labels).sum().double(),
+                                   torch.tensor(float(labels.numel()), dtype=torch.float64, device=labels.device)])
+        loss_sum, correct, count = accelerator.reduce(totals, "sum").tolist()
+        loss = loss_sum / max(count, 1)
+        return {"val_loss": loss, "val_mlm_accuracy": correct / max(count, 1),
+                "val_perplexity": float(torch.tensor(loss).exp())}
+
+    def save_pretrained(self, models, output_dir: Path) -> None:
+        model = models["model"]
+        model.save_pretrained(output_dir)
+        self.tokenizer.save_pretrained(output_dir)
+        (output_dir / "examples.txt").write_text(self._fill_examples(model), encoding="utf-8")
+
+    @torch.no_grad()
+    def _fill_examples(self, model) -> str:
+        """Each example sentence with the model's five likeliest words for its [MASK]."""
+        was_training = model.training
+        model.eval()
+        inputs = self.tokenizer(EXAMPLE_SENTENCES, return_tensors="pt", padding=True).to(model.device)
+        logits = model(**inputs).logits
+        model.train(was_training)
+        lines = []
+        for row, sentence in enumerate(EXAMPLE_SENTENCES):
+            position = int((inputs["input_ids"][row] == self.tokenizer.mask_token_id).nonzero()[0])
+            top = logits[row, position].float().softmax(-1).topk(5)
+            words = ", ".join(f"{self.tokenizer.convert_ids_to_tokens(int(i))} ({p:.2f})"
+                              for p, i in zip(top.values, top.indices))
+            lines.append(f"{sentence}\n    -> {words}")
+        return "\n".join(lines)
+
+    def describe(self, engine) -> str:
+        args = self.args
+        return "\n".join([
+            super().describe(engine),
+            f"  data: {len(self.train_dataset):,} training texts [{args.train_split}], {len(self.eval_dataset):,} "
+            f"evaluation texts [{args.eval_split}] from {args.train_file or args.dataset_name} "
+            f"(column {args.text_column!r}; labels unused)",
+            f"  tokenizer: {len(self.tokenizer):,} tokens ({args.tokenizer_name or 'WordPiece trained on the train split'}), "
+            f"max_length {args.max_length}; masking {args.mlm_probability:.0%} (80% [MASK], 10% random, 10% kept)",
+        ])
