@@ -18,12 +18,15 @@ CONFIGS = {
                   "num_layers": 2, "dropout": 0.0, "auto_map": {"AutoModelForCausalLM": "modeling_char_lstm.X"}},
     "transformer-sst2": {"model_type": "classic_transformer", "vocab_size": 8000, "d_model": 64, "num_heads": 4,
                          "encoder_layers": 2, "ffn_dim": 128, "id2label": {"0": "negative", "1": "positive"}},
+    "transformer-mlm": {"model_type": "classic_transformer", "vocab_size": 8000, "d_model": 64, "num_heads": 4,
+                        "encoder_layers": 2, "ffn_dim": 128, "tie_word_embeddings": True},
     "gan-mnist": {"model_type": "classic_gan", "architecture": "dcgan", "latent_dim": 100, "image_size": 28,
                   "num_channels": 1, "generator_hidden_sizes": [64, 32], "num_classes": None},
 }
 METRICS = {
     "char-lstm": {"perplexity": 4.31, "loss": 1.4609},
     "transformer-sst2": {"accuracy": 0.8211, "loss": 0.41},
+    "transformer-mlm": {"accuracy": 0.211, "perplexity": 252.3},
     "gan-mnist": {"fid": 31.7, "inception_score": {"value": 8.9, "name": "Inception Score (MNIST classifier)"}},
 }
 

@@ -53,6 +53,9 @@ def test_mlm_run_learns_and_saves_a_fill_mask_checkpoint(pretrained):
     fill = pipeline("fill-mask", model=str(pretrained), top_k=2)
     assert len(fill("a great , [MASK] movie")) == 2
     assert "->" in (pretrained / "examples.txt").read_text()
+    card = (pretrained / "README.md").read_text()  # the model card carries the measured result and the command
+    assert "pipeline_tag: fill-mask" in card and "classicnets train transformer-mlm" in card
+    assert f"{summary['final']['val_perplexity']:.2f}"[:4] in card
 
 
 @pytest.mark.slow

@@ -63,6 +63,12 @@ FAMILIES: dict[str, CardFamily] = {
         tags=("transformer", "sentiment-analysis", "text-classification", "sst2"), language=("en",),
         aliases=("transformer", "classic_transformer", "transformer_sst2", "sst2"),
     ),
+    "transformer-mlm": CardFamily(
+        name="transformer-mlm", template="transformer-mlm.md", pipeline_tag="fill-mask", task_name="Fill-Mask",
+        dataset_id="stanfordnlp/sst2", dataset_name="SST-2 (text only)", dataset_split="validation",
+        auto_class="AutoModelForMaskedLM", tags=("transformer", "fill-mask", "masked-lm"), language=("en",),
+        aliases=("transformer_mlm", "mlm"),
+    ),
     "gan-mnist": CardFamily(
         name="gan-mnist", template="gan-mnist.md", pipeline_tag="unconditional-image-generation",
         task_name="Unconditional Image Generation", dataset_id="ylecun/mnist", dataset_name="MNIST",
@@ -166,6 +172,8 @@ def _architecture(family: CardFamily, config: dict) -> list[tuple[str, str]]:
         "transformer-sst2": ["vocab_size", "d_model", "num_heads", "encoder_layers", "ffn_dim", "dropout",
                              "activation", "position_encoding", "norm_style", "pooling",
                              "max_position_embeddings", "id2label"],
+        "transformer-mlm": ["vocab_size", "d_model", "num_heads", "encoder_layers", "ffn_dim", "dropout",
+                            "activation", "position_encoding", "norm_style", "max_position_embeddings"],
         "gan-mnist": ["architecture", "latent_dim", "image_size", "num_channels", "generator_hidden_sizes",
                       "discriminator_hidden_sizes", "num_classes", "self_conditioned", "output_activation",
                       "use_batch_norm", "discriminator_minibatch_std"],
@@ -213,7 +221,8 @@ def render_model_card(
     Render the model card of a checkpoint, as a `huggingface_hub.ModelCard`.
 
     Args:
-        family: `"char-lstm"`, `"transformer-sst2"` or `"gan-mnist"` (aliases such as `"gan"` work too).
+        family: `"char-lstm"`, `"transformer-sst2"`, `"transformer-mlm"` or `"gan-mnist"` (aliases such as
+            `"gan"` work too).
         checkpoint_dir: The `save_pretrained` folder; read for the config and the parameter count.
         metrics: `{"perplexity": 4.3, "loss": 1.46}`; a value may also be a dict with `value` and optional
             `name`, `type`, `split`, `dataset`, `dataset_name`. Each becomes a results-table row and a

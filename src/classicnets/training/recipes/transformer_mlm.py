@@ -67,6 +67,7 @@ class MaskingCollator:
 class TransformerMLMRecipe(TransformerTextRecipe):
     name = "transformer-mlm"
     arguments_class = TransformerMLMArguments
+    card_family = "transformer-mlm"
 
     def build(self, accelerator) -> None:
         args = self.args
@@ -124,6 +125,19 @@ class TransformerMLMRecipe(TransformerTextRecipe):
                               for p, i in zip(top.values, top.indices))
             lines.append(f"{sentence}\n    -> {words}")
         return "\n".join(lines)
+
+    def card_metrics(self, final: dict) -> dict:
+        return {
+            "val_mlm_accuracy": {"value": final["val_mlm_accuracy"], "name": "Masked-token accuracy",
+                                 "type": "accuracy"},
+            "val_perplexity": {"value": final["val_perplexity"], "name": "Perplexity (masked tokens)",
+                               "type": "perplexity"},
+            "val_loss": {"value": final["val_loss"], "name": "Loss (cross entropy, nats)", "type": "loss"},
+        }
+
+    def card_extras(self, output_dir: Path) -> dict:
+        examples = output_dir / "examples.txt"
+        return {"sample_text": examples.read_text(encoding="utf-8")} if examples.exists() else {}
 
     def describe(self, engine) -> str:
         args = self.args
