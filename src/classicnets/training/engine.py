@@ -95,6 +95,10 @@ class Engine:
         # look-up (`is_lomo_available`, twice) and an `inspect.signature` per call: ~12% of a small GAN step
         # (profiled, benchmarks/gan.py).
         self.stepped_optimizers = {name: _unwrap_optimizer(opt, accelerator) for name, opt in self.optimizers.items()}
+        self.backward = _backward_function(accelerator, args.gradient_accumulation_steps)
+        # A constant schedule has nothing to step (LambdaLR.step costs ~20 us, ~1.5% of a small GAN step); the
+        # scheduler stays registered, so checkpoints keep their layout.
+        self.step_schedulers = args.lr_scheduler_type != "constant"
         self.schedulers = {
             name: get_scheduler(args.lr_scheduler_type, opt, num_warmup_steps=args.warmup_steps,
                                 num_training_steps=self.max_steps or TIME_BOUND_HORIZON)
@@ -203,13 +207,13 @@ class Engine:
     def optimize(self, loss: torch.Tensor, name: str = "model") -> None:
         """Backward, clip and step one model's optimiser (and scheduler): the inside of a training step."""
         check_finite(loss, name, self.global_step)
-        self.accelerator.backward(loss)
+        self.backward(loss)
         optimizer = self.stepped_optimizers[name]
         if self.accelerator.sync_gradients:
             if self.args.max_grad_norm:
                 self.accelerator.clip_grad_norm_(self.models[name].parameters(), self.args.max_grad_norm)
             optimizer.step()
-            if not self.accelerator.optimizer_step_was_skipped:
+            if self.step_schedulers and not self.accelerator.optimizer_step_was_skipped:
                 self.schedulers[name].step()
             optimizer.zero_grad(set_to_none=True)
 
@@ -319,6 +323,16 @@ def planned_steps(args: TrainingArguments, steps_per_epoch: int) -> int | None:
     if args.num_train_epochs is None and args.max_time is not None:
         return None
     return math.ceil((args.num_train_epochs or 1.0) * steps_per_epoch)
+
+
+def _backward_function(accelerator, gradient_accumulation_steps: int):
+    """`loss.backward` itself where `accelerator.backward` would only call it (no accumulation to divide by, no
+    grad scaler, no DeepSpeed or Megatron engine), else accelerate's: its checks and the division by 1 cost
+    ~2% of a small GAN step (benchmarks/gan.py)."""
+    special = accelerator.distributed_type in (DistributedType.DEEPSPEED, DistributedType.MEGATRON_LM)
+    if gradient_accumulation_steps == 1 and accelerator.scaler is None and not special:
+        return torch.Tensor.backward
+    return accelerator.backward
 
 
 def _unwrap_optimizer(optimizer, accelerator):
