@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 
 from ...models.transformer import TransformerForMaskedLM
-from .transformer_sst2 import TransformerTextArguments, TransformerTextRecipe
+from .transformer_sst2 import TransformerTextArguments, TransformerTextRecipe, column, pad_batch
 
 EXAMPLE_SENTENCES = ["a [MASK] , beautifully acted film .", "the plot is [MASK] and the jokes fall flat ."]
 
@@ -47,13 +47,7 @@ class MaskingCollator:
         self.generator = generator
 
     def __call__(self, examples) -> dict:
-        ids = examples["input_ids"] if isinstance(examples, dict) else [e["input_ids"] for e in examples]
-        longest = max(len(x) for x in ids)
-        input_ids = torch.full((len(ids), longest), self.pad_token_id, dtype=torch.long)
-        attention_mask = torch.zeros((len(ids), longest), dtype=torch.long)
-        for row, x in enumerate(ids):
-            input_ids[row, : len(x)] = torch.as_tensor(x, dtype=torch.long)
-            attention_mask[row, : len(x)] = 1
+        input_ids, attention_mask = pad_batch(column(examples, "input_ids"), self.pad_token_id)
         rand = torch.rand((3, *input_ids.shape), generator=self.generator)  # choose, 80/10/10, which random token
         candidates = attention_mask.bool() & ~torch.isin(input_ids, self.special_ids)
         chosen = candidates & (rand[0] < self.mlm_probability)
@@ -146,6 +140,5 @@ class TransformerMLMRecipe(TransformerTextRecipe):
             f"  data: {len(self.train_dataset):,} training texts [{args.train_split}], {len(self.eval_dataset):,} "
             f"evaluation texts [{args.eval_split}] from {args.train_file or args.dataset_name} "
             f"(column {args.text_column!r}; labels unused)",
-            f"  tokenizer: {len(self.tokenizer):,} tokens ({args.tokenizer_name or 'WordPiece trained on the train split'}), "
-            f"max_length {args.max_length}; masking {args.mlm_probability:.0%} (80% [MASK], 10% random, 10% kept)",
+            f"{self._tokenizer_description()}; masking {args.mlm_probability:.0%} (80% [MASK], 10% random, 10% kept)",
         ])

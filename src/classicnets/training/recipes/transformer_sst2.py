@@ -187,6 +187,11 @@ class TransformerTextRecipe(Recipe):
     def compute_loss(self, model, batch) -> torch.Tensor:
         return model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"]).loss
 
+    def _tokenizer_description(self) -> str:
+        args = self.args
+        source = args.tokenizer_name or "WordPiece trained on the train split"
+        return f"  tokenizer: {len(self.tokenizer):,} tokens ({source}), max_length {args.max_length}"
+
 
 class TransformerSST2Recipe(TransformerTextRecipe):
     name = "transformer-sst2"
@@ -316,8 +321,7 @@ class TransformerSST2Recipe(TransformerTextRecipe):
             super().describe(engine),
             f"  data: {len(self.train_dataset):,} training sentences [{args.train_split}], "
             f"{len(self.eval_dataset):,} evaluation sentences [{args.eval_split}] from {source}",
-            f"  tokenizer: {len(self.tokenizer):,} tokens ({args.tokenizer_name or 'WordPiece trained on the train split'}), "
-            f"max_length {args.max_length}, word dropout {args.word_dropout}",
+            f"{self._tokenizer_description()}, word dropout {args.word_dropout}",
         ])
 
 
@@ -332,22 +336,29 @@ class PadCollator:
         self.special_ids = torch.tensor(sorted(set(special_ids)), dtype=torch.long)
 
     def __call__(self, examples) -> dict:
-        if isinstance(examples, dict):  # a slice of a datasets.Dataset: columns of lists
-            ids, labels = examples["input_ids"], examples["labels"]
-        else:
-            ids, labels = [e["input_ids"] for e in examples], [e["labels"] for e in examples]
-        longest = max(len(x) for x in ids)
-        input_ids = torch.full((len(ids), longest), self.pad_token_id, dtype=torch.long)
-        attention_mask = torch.zeros((len(ids), longest), dtype=torch.long)
-        for row, x in enumerate(ids):
-            input_ids[row, : len(x)] = torch.as_tensor(x, dtype=torch.long)
-            attention_mask[row, : len(x)] = 1
+        input_ids, attention_mask = pad_batch(column(examples, "input_ids"), self.pad_token_id)
         if self.word_dropout > 0:
             drop = (torch.rand(input_ids.shape) < self.word_dropout) & attention_mask.bool()
             drop &= ~torch.isin(input_ids, self.special_ids)
             input_ids[drop] = self.unk_token_id
         return {"input_ids": input_ids, "attention_mask": attention_mask,
-                "labels": torch.as_tensor(labels, dtype=torch.long)}
+                "labels": torch.as_tensor(column(examples, "labels"), dtype=torch.long)}
+
+
+def column(examples, name: str) -> list:
+    """One field of a batch: from a list of examples, or from a slice of a datasets.Dataset (columns of lists)."""
+    return examples[name] if isinstance(examples, dict) else [e[name] for e in examples]
+
+
+def pad_batch(ids: list[list[int]], pad_token_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token id lists -> `input_ids` (B, longest) right-padded with pad_token_id, and `attention_mask` (B, longest)."""
+    longest = max(len(x) for x in ids)
+    input_ids = torch.full((len(ids), longest), pad_token_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(ids), longest), dtype=torch.long)
+    for row, x in enumerate(ids):
+        input_ids[row, : len(x)] = torch.as_tensor(x, dtype=torch.long)
+        attention_mask[row, : len(x)] = 1
+    return input_ids, attention_mask
 
 
 def _label_names(split, column: str) -> list[str]:
