@@ -1,9 +1,10 @@
-"""`classicnets` command line: train, generate, evaluate, push.
+"""`classicnets` command line: train, generate, evaluate, ensemble, push.
 
     classicnets train char-lstm --max_steps 1000 --output_dir outputs/char-lstm
     accelerate launch --num_processes 2 --cpu -m classicnets train char-lstm ...
     classicnets train char-lstm configs/char_lstm.yaml --max_time 2     # options from a file, then flags
     classicnets generate outputs/char-lstm --prompt "ROMEO:" --max_new_tokens 300
+    classicnets ensemble outputs/sst2-m0 outputs/sst2-m1 --output_dir outputs/sst2-ensemble
 """
 
 import argparse
@@ -112,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _optional_parsers():
-    """Sub-commands that live beside their subject (the Hub, evaluation)."""
+    """Sub-commands that live beside their subject (the Hub, evaluation, ensembles)."""
     try:
         from .hub.cli import add_push_parser
     except ImportError:
@@ -125,6 +126,9 @@ def _optional_parsers():
         pass
     else:
         yield add_evaluate_parser
+    from .training.ensemble import add_ensemble_parser
+
+    yield add_ensemble_parser
 
 
 def main(argv: list[str] | None = None) -> int:

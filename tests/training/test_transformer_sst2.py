@@ -141,3 +141,90 @@ def test_two_processes_match_one_process_with_double_batch(toy_sst2, tmp_path):
     assert sharded["confusion_matrix"] == full["confusion_matrix"]  # every sentence counted once
     assert sum(map(sum, sharded["confusion_matrix"])) == 10
     assert sharded["val_loss"] == pytest.approx(full["val_loss"], abs=1e-5)
+
+
+def _tiny_teacher(folder, seed: int, labels=("negative", "positive")):
+    """A small untrained classifier with its own tokenizer, saved as a checkpoint folder."""
+    from datasets import Dataset
+
+    from classicnets.models.transformer import (
+        TransformerConfig,
+        TransformerForSequenceClassification,
+        train_sst2_tokenizer,
+    )
+
+    tokenizer = train_sst2_tokenizer(Dataset.from_dict({"sentence": POSITIVE + NEGATIVE}), vocab_size=120,
+                                     min_frequency=1, model_max_length=32)
+    torch.manual_seed(seed)
+    config = TransformerConfig.from_preset(
+        "sst2", vocab_size=len(tokenizer), d_model=16, num_heads=2, encoder_layers=1, ffn_dim=32,
+        max_position_embeddings=32, pad_token_id=tokenizer.pad_token_id, num_labels=len(labels),
+        id2label=dict(enumerate(labels)), label2id={name: i for i, name in enumerate(labels)})
+    TransformerForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def test_teacher_probabilities_average_each_teachers_softened_predictions(tmp_path):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from classicnets.training.recipes.transformer_sst2 import teacher_probabilities
+
+    teachers = [str(_tiny_teacher(tmp_path / f"t{seed}", seed)) for seed in (0, 1)]
+    texts = ["a great movie", "a dull , bad and far too long movie", ""]
+    soft = teacher_probabilities(teachers, texts, ["negative", "positive"], temperature=2.0, device="cpu",
+                                 max_length=32, batch_size=2)
+    expected = []
+    for folder in teachers:
+        model = AutoModelForSequenceClassification.from_pretrained(folder).eval()
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        with torch.no_grad():
+            logits = torch.cat([model(**tokenizer([t], return_tensors="pt")).logits for t in texts])
+        expected.append((logits / 2.0).softmax(-1))
+    assert not torch.allclose(expected[0], expected[1])  # two different teachers
+    torch.testing.assert_close(soft, (expected[0] + expected[1]) / 2, atol=1e-5, rtol=1e-5)
+
+    with pytest.raises(ValueError, match=r"predicts \['bad', 'good'\].*same labels"):
+        teacher_probabilities([str(_tiny_teacher(tmp_path / "other", 0, labels=("bad", "good")))], texts,
+                              ["negative", "positive"], 2.0, "cpu", 32)
+
+
+def test_distillation_loss_mixes_labels_and_teachers():
+    from classicnets.models.transformer import TransformerConfig, TransformerForSequenceClassification
+    from classicnets.training.recipes.transformer_sst2 import TransformerSST2Arguments, TransformerSST2Recipe
+
+    torch.manual_seed(0)
+    model = TransformerForSequenceClassification(TransformerConfig.from_preset(
+        "sst2", vocab_size=50, d_model=16, num_heads=2, encoder_layers=1, ffn_dim=32, dropout=0.0,
+        attention_dropout=0.0, max_position_embeddings=16, pad_token_id=0, num_labels=2)).eval()
+    batch = {"input_ids": torch.randint(1, 50, (4, 7)), "attention_mask": torch.ones(4, 7, dtype=torch.long),
+             "labels": torch.tensor([0, 1, 1, 0]), "teacher_probs": torch.tensor([[0.9, 0.1], [0.2, 0.8]] * 2)}
+    logits = model(input_ids=batch["input_ids"]).logits
+
+    def loss(alpha, temperature=2.0, **overrides):
+        recipe = TransformerSST2Recipe(TransformerSST2Arguments(distill_alpha=alpha, distill_temperature=temperature))
+        return recipe.compute_loss(model, {**batch, **overrides}).item()
+
+    hard = torch.nn.functional.cross_entropy(logits, batch["labels"]).item()
+    soft = 4.0 * torch.nn.functional.kl_div((logits / 2).log_softmax(-1), batch["teacher_probs"],
+                                            reduction="batchmean").item()
+    assert loss(0.0) == pytest.approx(hard, rel=1e-5)
+    assert loss(1.0) == pytest.approx(soft, rel=1e-5)
+    assert loss(0.3) == pytest.approx(0.7 * hard + 0.3 * soft, rel=1e-5)
+    # A teacher that agrees with the student exactly adds nothing.
+    assert loss(1.0, teacher_probs=(logits / 2).softmax(-1).detach()) == pytest.approx(0.0, abs=1e-6)
+    without_teachers = {k: v for k, v in batch.items() if k != "teacher_probs"}
+    recipe = TransformerSST2Recipe(TransformerSST2Arguments(distill_alpha=1.0))
+    assert recipe.compute_loss(model, without_teachers).item() == pytest.approx(hard, rel=1e-5)
+
+
+@pytest.mark.slow
+def test_a_student_learns_the_task_from_a_teacher_alone(toy_sst2, tmp_path):
+    """--distill_alpha 1: no label reaches the loss, yet the student learns the toy task from the teacher's outputs."""
+    teacher, out = tmp_path / "teacher", tmp_path / "student"
+    run_train(sst2_args(toy_sst2, teacher, eval_steps=100))
+    assert json.loads((teacher / "metrics.json").read_text())["final"]["val_accuracy"] >= 0.8
+    proc = run_train(sst2_args(toy_sst2, out, eval_steps=100, seed=1)
+                     + ["--distill_from", str(teacher), "--distill_alpha", "1.0", "--distill_temperature", "1.0"])
+    assert f"distillation: alpha 1.0, temperature 1.0, from 1 teacher(s): {teacher}" in proc.stdout
+    assert json.loads((out / "metrics.json").read_text())["final"]["val_accuracy"] >= 0.8

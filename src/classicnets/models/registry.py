@@ -1,7 +1,7 @@
 """Registers every model family with the transformers Auto classes.
 
-Each family package exports `AUTO_CLASSES = {"config": ..., "models": {"AutoModelFor...": cls}, "tokenizer": ...}`;
-this module is the only place that talks to the Auto registries, so adding a family is one line in
+Each family package exports `AUTO_CLASSES = {"config": ..., "models": {"AutoModelFor...": cls}, "tokenizer": ...}`
+(or a list of such, one per model type); this module is the only place that talks to the Auto registries, so adding a family is one line in
 `FAMILY_MODULES`.
 """
 
@@ -19,7 +19,12 @@ FAMILY_MODULES = [
 
 
 def family_auto_classes() -> list[dict]:
-    return [importlib.import_module(name).AUTO_CLASSES for name in FAMILY_MODULES]
+    """One spec per model type, over every family."""
+    specs = []
+    for name in FAMILY_MODULES:
+        spec = importlib.import_module(name).AUTO_CLASSES
+        specs += spec if isinstance(spec, list) else [spec]
+    return specs
 
 
 def refuse_foreign_checkpoints(config_cls) -> None:

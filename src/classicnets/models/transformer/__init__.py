@@ -1,8 +1,9 @@
 from .configuration_transformer import PRESETS as TRANSFORMER_PRESETS
-from .configuration_transformer import TransformerConfig
+from .configuration_transformer import TransformerConfig, TransformerEnsembleConfig
 from .modeling_transformer import (
     TransformerDecoder,
     TransformerEncoder,
+    TransformerEnsembleForSequenceClassification,
     TransformerForMaskedLM,
     TransformerForSequenceClassification,
     TransformerModel,
@@ -10,23 +11,33 @@ from .modeling_transformer import (
 )
 from .tokenization_transformer import text_classification_pipeline, train_sst2_tokenizer
 
-# How this family plugs into the transformers Auto classes (read by classicnets.models.registry). The tokenizer
-# is a plain fast tokenizer (tokenizer.json), which AutoTokenizer loads with no registration.
-AUTO_CLASSES = {
-    "config": TransformerConfig,
-    "models": {
-        "AutoModel": TransformerModel,
-        "AutoModelForSequenceClassification": TransformerForSequenceClassification,
-        "AutoModelForMaskedLM": TransformerForMaskedLM,
+# How this family plugs into the transformers Auto classes (read by classicnets.models.registry): the single
+# models, and the ensemble of classifiers under a model type of its own. The tokenizer is a plain fast tokenizer
+# (tokenizer.json), which AutoTokenizer loads with no registration.
+AUTO_CLASSES = [
+    {
+        "config": TransformerConfig,
+        "models": {
+            "AutoModel": TransformerModel,
+            "AutoModelForSequenceClassification": TransformerForSequenceClassification,
+            "AutoModelForMaskedLM": TransformerForMaskedLM,
+        },
+        "tokenizer": None,
     },
-    "tokenizer": None,
-}
+    {
+        "config": TransformerEnsembleConfig,
+        "models": {"AutoModelForSequenceClassification": TransformerEnsembleForSequenceClassification},
+        "tokenizer": None,
+    },
+]
 
 __all__ = [
     "TRANSFORMER_PRESETS",
     "TransformerConfig",
     "TransformerDecoder",
     "TransformerEncoder",
+    "TransformerEnsembleConfig",
+    "TransformerEnsembleForSequenceClassification",
     "TransformerForMaskedLM",
     "TransformerForSequenceClassification",
     "TransformerModel",

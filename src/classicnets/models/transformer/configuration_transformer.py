@@ -125,6 +125,27 @@ class TransformerConfig(PreTrainedConfig):
         return cls(**{**PRESETS[name], **overrides})
 
 
+class TransformerEnsembleConfig(TransformerConfig):
+    r"""
+    Configuration of [`TransformerEnsembleForSequenceClassification`]: `num_members` classifiers of one
+    architecture (every other field, as in [`TransformerConfig`]), each with its own weights, whose predicted
+    probabilities are averaged. A deep ensemble (Lakshminarayanan et al., 2017): members that start from different
+    random weights make partly independent errors, so their average is more accurate than any one of them.
+
+    Args:
+        num_members (`int`, defaults to 4): Number of member classifiers.
+    """
+
+    model_type = "classic_transformer_ensemble"
+
+    num_members: int = 4
+
+    def __post_init__(self, **kwargs):
+        if int(self.num_members) < 1:
+            raise ValueError(f"TransformerEnsembleConfig.num_members must be >= 1, got {self.num_members}.")
+        super().__post_init__(**kwargs)
+
+
 PRESETS: dict[str, dict] = {
     # The paper's base model (Table 3): d_model 512, 8 heads, 6 + 6 layers, d_ff 2048, P_drop 0.1. The layers
     # hold 44.1M parameters, as `nn.Transformer(512, 8, 6)` does; each embedding adds vocab_size * 512
@@ -140,4 +161,4 @@ PRESETS: dict[str, dict] = {
              "ffn_dim": 64, "dropout": 0.0, "max_position_embeddings": 64},
 }
 
-__all__ = ["PRESETS", "TransformerConfig"]
+__all__ = ["PRESETS", "TransformerConfig", "TransformerEnsembleConfig"]

@@ -18,6 +18,7 @@ attention interface, with the same mask. `output_attentions=True` always uses ea
 """
 
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -29,12 +30,13 @@ from transformers.modeling_outputs import (
     BaseModelOutput,
     BaseModelOutputWithPastAndCrossAttentions,
     MaskedLMOutput,
+    ModelOutput,
     Seq2SeqModelOutput,
     SequenceClassifierOutput,
 )
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 
-from .configuration_transformer import TransformerConfig
+from .configuration_transformer import TransformerConfig, TransformerEnsembleConfig
 
 # --- embeddings -----------------------------------------------------------------------------------------------
 
@@ -612,6 +614,103 @@ class TransformerForSequenceClassification(TransformerPreTrainedModel):
         if self.config.problem_type == "single_label_classification":
             return F.cross_entropy(logits.view(-1, self.num_labels), labels.view(-1))
         return F.binary_cross_entropy_with_logits(logits, labels.float())
+
+
+@dataclass
+class EnsembleClassifierOutput(ModelOutput):
+    """
+    loss: mean of the members' losses (each member learns on its own; the average is not trained jointly).
+    logits (B, num_labels): log of the members' mean probability, so softmax(logits) is the ensemble's prediction
+        (for regression or multi-label problems, the mean of the members' logits).
+    member_logits (B, num_members, num_labels): every member's own logits.
+    hidden_states / attentions: every member's, joined per layer: (B, T, num_members * D) and
+        (B, num_members * H, T, T) (member k's heads are k * H ... (k + 1) * H - 1).
+    """
+
+    loss: torch.Tensor | None = None
+    logits: torch.Tensor | None = None
+    member_logits: torch.Tensor | None = None
+    hidden_states: tuple[torch.Tensor, ...] | None = None
+    attentions: tuple[torch.Tensor, ...] | None = None
+
+
+class TransformerEnsembleForSequenceClassification(TransformerPreTrainedModel):
+    """
+    `num_members` [`TransformerForSequenceClassification`]s of one architecture and tokenizer, each with its own
+    weights; the prediction is their mean probability. Works with `AutoModelForSequenceClassification` and the
+    text-classification pipeline like a single classifier; `members[k]` is a complete classifier on its own.
+    """
+
+    config: TransformerEnsembleConfig
+    config_class = TransformerEnsembleConfig
+
+    def __init__(self, config: TransformerEnsembleConfig):
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.members = nn.ModuleList(TransformerForSequenceClassification(config) for _ in range(config.num_members))
+        self.post_init()
+
+    def get_input_embeddings(self):
+        return self.members[0].get_input_embeddings()
+
+    @classmethod
+    def from_members(cls, checkpoints: list, **kwargs) -> "TransformerEnsembleForSequenceClassification":
+        """An ensemble of trained [`TransformerForSequenceClassification`] checkpoints (folders or Hub ids), which
+        must share one architecture and one set of labels (read with the same tokenizer: check that separately).
+        `kwargs` go to each member's `from_pretrained`."""
+        if not checkpoints:
+            raise ValueError("An ensemble needs at least one member checkpoint.")
+        members = [TransformerForSequenceClassification.from_pretrained(c, **kwargs) for c in checkpoints]
+        fields = [_architecture_fields(m.config) for m in members]
+        for checkpoint, other in zip(checkpoints[1:], fields[1:]):
+            differing = sorted(k for k in fields[0].keys() | other.keys() if fields[0].get(k) != other.get(k))
+            if differing:
+                raise ValueError(
+                    f"Member {checkpoint} differs from {checkpoints[0]} in {', '.join(differing)}: ensemble members "
+                    "must share one architecture and one set of labels (train them with the same options).")
+        config = TransformerEnsembleConfig.from_dict({**fields[0], "num_members": len(members)})
+        config._attn_implementation = members[0].config._attn_implementation
+        ensemble = cls(config)
+        for slot, member in zip(ensemble.members, members):
+            slot.load_state_dict(member.state_dict())
+        return ensemble.to(members[0].device)
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.LongTensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs,
+    ) -> EnsembleClassifierOutput:
+        r"""Inputs and labels as [`TransformerForSequenceClassification.forward`]."""
+        outputs = [
+            member(input_ids, attention_mask=attention_mask, inputs_embeds=inputs_embeds, labels=labels,
+                   output_attentions=output_attentions, output_hidden_states=output_hidden_states)
+            for member in self.members
+        ]
+        member_logits = torch.stack([o.logits for o in outputs], dim=1)  # (B, K, num_labels)
+        if self.config.problem_type in ("regression", "multi_label_classification") or self.num_labels == 1:
+            logits = member_logits.mean(dim=1)
+        else:  # log of the mean probability: (B, num_labels)
+            logits = member_logits.float().log_softmax(-1).logsumexp(dim=1) - math.log(len(self.members))
+        loss = torch.stack([o.loss for o in outputs]).mean() if labels is not None else None
+
+        def joined(name: str, dim: int):
+            per_member = [getattr(o, name) for o in outputs]
+            return None if per_member[0] is None else tuple(torch.cat(layer, dim=dim) for layer in zip(*per_member))
+
+        return EnsembleClassifierOutput(loss=loss, logits=logits, member_logits=member_logits,
+                                        hidden_states=joined("hidden_states", -1), attentions=joined("attentions", 1))
+
+
+def _architecture_fields(config: TransformerConfig) -> dict:
+    """What two members must agree on: every config field but bookkeeping (names, versions, code pointers)."""
+    skip = {"_name_or_path", "transformers_version", "architectures", "auto_map", "model_type", "dtype", "torch_dtype"}
+    return {k: v for k, v in config.to_dict().items() if k not in skip}
 
 
 class MaskedLMHead(nn.Module):

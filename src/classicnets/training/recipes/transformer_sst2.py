@@ -90,11 +90,23 @@ class TransformerSST2Arguments(TransformerTextArguments):
         "help": "Start from the encoder and tokenizer of this checkpoint (folder or Hub id; e.g. a transformer-mlm "
                 "run's output_dir) instead of from scratch; the classifier starts fresh. The architecture comes "
                 "from the checkpoint: only --dropout, --attention_dropout and --pooling may be changed."})
+    distill_from: list[str] | None = field(default=None, metadata={
+        "help": "Knowledge distillation: checkpoints (folders or Hub ids) of trained text classifiers with the same "
+                "labels, each with its own tokenizer. Their averaged predictions on the train split, softened by "
+                "--distill_temperature, become a second target beside the labels."})
+    distill_alpha: float = field(default=0.5, metadata={
+        "help": "Weight of the teachers' term in the loss: (1 - alpha) * CE(labels) + alpha * T^2 * KL(teachers || model)."})
+    distill_temperature: float = field(default=2.0, metadata={
+        "help": "Softmax temperature T of teachers and student in the distillation term."})
 
     def __post_init__(self):
         super().__post_init__()
         if not 0.0 <= self.word_dropout < 1.0:
             raise ValueError("--word_dropout must be in [0, 1).")
+        if not 0.0 <= self.distill_alpha <= 1.0:
+            raise ValueError("--distill_alpha must be in [0, 1].")
+        if self.distill_temperature <= 0:
+            raise ValueError("--distill_temperature must be > 0.")
 
 
 class TransformerTextRecipe(Recipe):
@@ -217,11 +229,27 @@ class TransformerSST2Recipe(TransformerTextRecipe):
             self._config(tok, **labels))
 
         self.train_dataset = self._tokenize(train, args.train_split)
+        if args.distill_from:
+            texts = [t if isinstance(t, str) else "" for t in train[args.text_column]]
+            soft = teacher_probabilities(args.distill_from, texts, self.id2label, args.distill_temperature,
+                                         accelerator.device, args.max_length)
+            self.train_dataset = self.train_dataset.add_column("teacher_probs", soft.tolist())
         self.eval_dataset = self._tokenize(validation, args.eval_split)
         self.collate_fn = PadCollator(tok.pad_token_id, word_dropout=args.word_dropout, unk_token_id=tok.unk_token_id,
                                       special_ids=tok.all_special_ids)
         self.eval_collate_fn = PadCollator(tok.pad_token_id)
         self.last_confusion = None
+
+    def compute_loss(self, model, batch) -> torch.Tensor:
+        if "teacher_probs" not in batch:
+            return super().compute_loss(model, batch)
+        args = self.args
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits.float()
+        hard = F.cross_entropy(logits, batch["labels"])
+        t = args.distill_temperature
+        # T^2 keeps the soft term's gradients on the scale of the hard one (Hinton et al., 2015).
+        soft = F.kl_div(F.log_softmax(logits / t, -1), batch["teacher_probs"], reduction="batchmean") * t * t
+        return (1 - args.distill_alpha) * hard + args.distill_alpha * soft
 
     def _from_checkpoint(self, labels: dict) -> TransformerForSequenceClassification:
         """The encoder of --init_from (its `encoder.*` weights) under a fresh classifier."""
@@ -322,7 +350,8 @@ class TransformerSST2Recipe(TransformerTextRecipe):
             f"  data: {len(self.train_dataset):,} training sentences [{args.train_split}], "
             f"{len(self.eval_dataset):,} evaluation sentences [{args.eval_split}] from {source}",
             f"{self._tokenizer_description()}, word dropout {args.word_dropout}",
-        ])
+        ] + ([f"  distillation: alpha {args.distill_alpha}, temperature {args.distill_temperature}, from "
+              f"{len(args.distill_from)} teacher(s): {', '.join(args.distill_from)}"] if args.distill_from else []))
 
 
 class PadCollator:
@@ -341,8 +370,41 @@ class PadCollator:
             drop = (torch.rand(input_ids.shape) < self.word_dropout) & attention_mask.bool()
             drop &= ~torch.isin(input_ids, self.special_ids)
             input_ids[drop] = self.unk_token_id
-        return {"input_ids": input_ids, "attention_mask": attention_mask,
-                "labels": torch.as_tensor(column(examples, "labels"), dtype=torch.long)}
+        batch = {"input_ids": input_ids, "attention_mask": attention_mask,
+                 "labels": torch.as_tensor(column(examples, "labels"), dtype=torch.long)}
+        if "teacher_probs" in (examples if isinstance(examples, dict) else examples[0]):
+            batch["teacher_probs"] = torch.as_tensor(column(examples, "teacher_probs"), dtype=torch.float32)
+        return batch
+
+
+@torch.no_grad()
+def teacher_probabilities(checkpoints: list[str], texts: list[str], labels: list[str], temperature: float,
+                          device, max_length: int, batch_size: int = 256) -> torch.Tensor:
+    """softmax(logits / temperature) of each teacher classifier over `texts`, averaged: (len(texts), num_labels).
+
+    Each teacher reads the texts with its own tokenizer (truncated to its own maximum), so teachers of different
+    vocabularies mix. Their labels must be `labels`, in the same order.
+    """
+    from tqdm.auto import tqdm
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths together: little padding
+    total = torch.zeros(len(texts), len(labels))
+    for checkpoint in checkpoints:
+        teacher = AutoModelForSequenceClassification.from_pretrained(checkpoint).to(device).eval()
+        names = [teacher.config.id2label[i] for i in range(teacher.config.num_labels)]
+        if names != list(labels):
+            raise ValueError(f"The --distill_from teacher {checkpoint} predicts {names}, the data has labels "
+                             f"{list(labels)}: distil only from classifiers of the same labels, in the same order.")
+        tokenizer = AutoTokenizer.from_pretrained(checkpoint)
+        limit = min(max_length, getattr(teacher.config, "max_position_embeddings", max_length))
+        for start in tqdm(range(0, len(order), batch_size), desc=f"Teacher {checkpoint}", leave=False):
+            rows = order[start : start + batch_size]
+            inputs = tokenizer([texts[i] for i in rows], return_tensors="pt", padding=True, truncation=True,
+                               max_length=limit).to(device)
+            inputs.pop("token_type_ids", None)
+            total[rows] += (teacher(**inputs).logits.float() / temperature).softmax(-1).cpu()
+    return total / len(checkpoints)
 
 
 def column(examples, name: str) -> list:

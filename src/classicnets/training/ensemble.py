@@ -1,0 +1,198 @@
+"""`classicnets ensemble`: join trained transformer-sst2 runs into one deep-ensemble checkpoint and score it.
+
+The members are ordinary `classicnets train transformer-sst2` runs that differ only in --seed (their random
+weights, data order, dropout and word-dropout masks) and share one tokenizer (--tokenizer_name). The result is a
+`TransformerEnsembleForSequenceClassification` folder that `AutoModelForSequenceClassification` and
+`pipeline("text-classification")` load like a single classifier: its prediction is the members' mean probability.
+The command scores every member and the ensemble on the evaluation split, and writes metrics.json, a confusion
+matrix (markdown and PNG) and a model card beside the weights. The folder is written under a temporary name and
+renamed when complete, so an interrupted command leaves no half-written checkpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+DESCRIPTION = __doc__.split("\n\n", 1)[1]
+EPILOG = """\
+example (two members trained side by side, one thread each, then joined):
+  classicnets train transformer-sst2 examples/transformer_sst2.yaml --output_dir outputs/sst2-m0 --seed 0
+  classicnets train transformer-sst2 examples/transformer_sst2.yaml --output_dir outputs/sst2-m1 --seed 1 \\
+      --tokenizer_name outputs/sst2-m0
+  classicnets ensemble outputs/sst2-m0 outputs/sst2-m1 --output_dir outputs/sst2-ensemble
+
+examples/transformer_sst2_ensemble.sh runs the whole reference recipe."""
+
+
+EVALUATION_DEFAULTS = {"dataset_name": "stanfordnlp/sst2", "validation_file": None, "eval_split": "validation",
+                       "text_column": "sentence", "label_column": "label"}
+
+
+def add_ensemble_parser(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "ensemble", help="Join trained transformer-sst2 runs into one ensemble checkpoint and evaluate it.",
+        description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("members", nargs="+", help="Checkpoint folders (or Hub ids) of trained classifiers.")
+    parser.add_argument("--output_dir", required=True, help="Folder to write the ensemble checkpoint to.")
+    parser.add_argument("--overwrite_output_dir", action="store_true", help="Replace an existing --output_dir.")
+    parser.add_argument("--dataset_name", default=None, help="Hub id or local folder in Hub layout to evaluate on "
+                        f"(default: the first member's, else {EVALUATION_DEFAULTS['dataset_name']}).")
+    parser.add_argument("--validation_file", default=None, help="CSV/JSON(L)/parquet file to evaluate on instead.")
+    parser.add_argument("--eval_split", default=None, help="Split to evaluate on (default: the first member's).")
+    parser.add_argument("--text_column", default=None, help="Column holding the text (default: the first member's).")
+    parser.add_argument("--label_column", default=None, help="Column holding the label (default: the first member's).")
+    parser.add_argument("--batch_size", type=int, default=128, help="Evaluation batch size (default: %(default)s).")
+    parser.add_argument("--hub_model_id", default=None, help="Repository id the model card is written for.")
+    parser.set_defaults(func=ensemble_command)
+    return parser
+
+
+def ensemble_command(args: argparse.Namespace) -> int:
+    output_dir = Path(args.output_dir)
+    if output_dir.exists() and any(output_dir.iterdir()) and not args.overwrite_output_dir:
+        raise SystemExit(f"{output_dir} already holds files: pass --overwrite_output_dir to replace them, or choose "
+                         "another --output_dir.")
+    started = time.perf_counter()
+    _evaluation_defaults(args)
+    model, tokenizer = build_ensemble(args.members)
+    print(f"Joined {len(args.members)} members: {type(model).__name__}, "
+          f"{sum(p.numel() for p in model.parameters()):,} parameters")
+    evaluation = evaluate_ensemble(model, tokenizer, args)
+    for member, accuracy in zip(args.members, evaluation["member_accuracy"]):
+        print(f"  member {member}: accuracy {accuracy:.2%}")
+    print(f"Ensemble: accuracy {evaluation['val_accuracy']:.2%}, loss {evaluation['val_loss']:.4f} "
+          f"on {evaluation['count']} sentences [{args.eval_split}]")
+    evaluation["minutes"] = round((time.perf_counter() - started) / 60, 3)
+    save_atomically(model, tokenizer, evaluation, args, output_dir)
+    print(f"Saved the ensemble, metrics.json and its model card to {output_dir}")
+    return 0
+
+
+def _evaluation_defaults(args) -> None:
+    """Unset data options come from the first member's run (its metrics.json), else from SST-2's."""
+    metrics = Path(args.members[0]) / "metrics.json"
+    member = json.loads(metrics.read_text()).get("recipe_arguments", {}) if metrics.is_file() else {}
+    explicit = args.dataset_name is not None or args.validation_file is not None
+    for name, default in EVALUATION_DEFAULTS.items():
+        if getattr(args, name) is None and not (explicit and name in ("dataset_name", "validation_file")):
+            setattr(args, name, member.get(name) or default)
+    if args.validation_file:
+        args.dataset_name = None
+
+
+def build_ensemble(members: list[str]):
+    """The ensemble model and the one tokenizer its members share (refused when their tokenizers differ)."""
+    from transformers import AutoTokenizer
+
+    import classicnets  # noqa: F401  (registers the Auto classes)
+    from classicnets import TransformerEnsembleForSequenceClassification
+
+    tokenizers = [AutoTokenizer.from_pretrained(m) for m in members]
+    for member, tokenizer in zip(members[1:], tokenizers[1:]):
+        if tokenizer.get_vocab() != tokenizers[0].get_vocab():
+            raise ValueError(
+                f"Member {member} reads text with another vocabulary than {members[0]}: members must share one "
+                f"tokenizer. Train them with --tokenizer_name {members[0]} (or one common tokenizer folder).")
+    return TransformerEnsembleForSequenceClassification.from_members(members).eval(), tokenizers[0]
+
+
+@torch.no_grad()
+def evaluate_ensemble(model, tokenizer, args) -> dict:
+    """Accuracy of the ensemble and of each member, the ensemble's loss and confusion matrix."""
+    import torch.nn.functional as F
+
+    from ..data import load_hub_dataset, require_columns
+
+    if args.validation_file:
+        from datasets import load_dataset
+
+        suffix = Path(args.validation_file).suffix.lower().lstrip(".")
+        split = load_dataset({"jsonl": "json", "tsv": "csv"}.get(suffix, suffix), data_files=args.validation_file,
+                             split="train", **({"delimiter": "\t"} if suffix == "tsv" else {}))
+    else:
+        split = load_hub_dataset(args.dataset_name, split=args.eval_split)
+    require_columns(split, [args.text_column, args.label_column], f"classicnets ensemble (--text_column "
+                    f"{args.text_column}, --label_column {args.label_column}) on split {args.eval_split!r}")
+    texts = [t if isinstance(t, str) else "" for t in split[args.text_column]]
+    labels = torch.as_tensor(list(split[args.label_column]), dtype=torch.long)
+    k = model.config.num_labels
+    if labels.min() < 0 or labels.max() >= k:
+        raise ValueError(f"Split {args.eval_split!r} has labels outside 0..{k - 1} in column {args.label_column!r} "
+                         "(-1 marks a hidden label, as in SST-2's test split: evaluate on 'validation').")
+    logits, member_logits = [], []
+    for start in range(0, len(texts), args.batch_size):
+        inputs = tokenizer(texts[start : start + args.batch_size], return_tensors="pt", padding=True,
+                           truncation=True, max_length=model.config.max_position_embeddings)
+        inputs.pop("token_type_ids", None)
+        out = model(**inputs)
+        logits.append(out.logits.float())
+        member_logits.append(out.member_logits.float())
+    logits, member_logits = torch.cat(logits), torch.cat(member_logits)  # (N, L), (N, K, L)
+    confusion = torch.bincount(labels * k + logits.argmax(-1), minlength=k * k).view(k, k)
+    return {
+        "val_accuracy": (logits.argmax(-1) == labels).float().mean().item(),
+        "val_loss": F.nll_loss(logits.log_softmax(-1), labels).item(),
+        "member_accuracy": (member_logits.argmax(-1) == labels[:, None]).float().mean(0).tolist(),
+        "confusion_matrix": confusion.tolist(),
+        "count": len(labels),
+    }
+
+
+def save_atomically(model, tokenizer, evaluation: dict, args, output_dir: Path) -> None:
+    from .recipes.transformer_sst2 import plot_confusion_matrix
+
+    tmp = output_dir.with_name(f"{output_dir.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+    plot_confusion_matrix(evaluation["confusion_matrix"], labels, tmp / "confusion_matrix.png")
+    command = "classicnets " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["ensemble"] \
+        else "classicnets ensemble " + " ".join(args.members) + f" --output_dir {args.output_dir}"
+    summary = {"command": command, "members": [str(m) for m in args.members],
+               "dataset": args.validation_file or args.dataset_name,
+               "split": args.eval_split, **evaluation}
+    (tmp / "metrics.json").write_text(json.dumps(summary, indent=2))
+    write_card(tmp, summary, labels, args)
+    if output_dir.exists():
+        shutil.rmtree(output_dir)
+    tmp.rename(output_dir)
+
+
+def write_card(folder: Path, summary: dict, labels: list[str], args) -> None:
+    from ..hub.model_card import render_model_card
+    from .recipes.transformer_sst2 import confusion_markdown
+
+    rows = ["| member | its own training command | accuracy |", "|---|---|---|"]
+    for member, accuracy in zip(summary["members"], summary["member_accuracy"]):
+        rows.append(f"| `{member}` | `{_training_command(member)}` | {accuracy:.2%} |")
+    sections = [
+        ("Ensemble", f"A deep ensemble of {len(summary['members'])} classifiers of the same architecture, trained "
+                     "separately from different random seeds; the prediction is their mean probability "
+                     "(`member_logits` in the output holds each member's own logits).\n\n" + "\n".join(rows)),
+        ("Confusion matrix", confusion_markdown(summary["confusion_matrix"], labels)),
+    ]
+    metrics = {"val_accuracy": {"value": summary["val_accuracy"], "name": "Accuracy", "type": "accuracy"},
+               "val_loss": {"value": summary["val_loss"], "name": "Loss (cross entropy, nats)", "type": "loss"}}
+    card = render_model_card(
+        "transformer-sst2", folder, metrics, repo_id=args.hub_model_id or f"your-org/{Path(args.output_dir).name}",
+        training_command=summary["command"], hyperparameters={"num_members": len(summary["members"])},
+        extra_sections=sections, sample_image=folder / "confusion_matrix.png")
+    card.save(folder / "README.md")
+
+
+def _training_command(member: str) -> str:
+    metrics = Path(member) / "metrics.json"
+    if metrics.is_file():
+        return json.loads(metrics.read_text()).get("command", "?")
+    return "?"
