@@ -27,7 +27,7 @@ MEMBER_OPTIONS = ["--vocab_size", "30000", "--min_frequency", "1"]
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output_dir", default="outputs/transformer-sst2-ensemble", help="Where the ensemble goes.")
-    parser.add_argument("--members", type=int, default=10, help="Members to train (default: %(default)s).")
+    parser.add_argument("--members", type=int, default=16, help="Members to train (default: %(default)s).")
     parser.add_argument("--member_minutes", type=float, default=2.0,
                         help="Training minutes of each member, its --max_time (default: %(default)s).")
     parser.add_argument("--parallel", type=int, default=2, help="Members trained at once (default: %(default)s).")
