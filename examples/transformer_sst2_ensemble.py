@@ -32,7 +32,7 @@ def parse_args(argv):
                         help="Training minutes of each member, its --max_time (default: %(default)s).")
     parser.add_argument("--parallel", type=int, default=2, help="Members trained at once (default: %(default)s).")
     parser.add_argument("--first_seed", type=int, default=0, help="Member i gets seed first_seed + i.")
-    parser.add_argument("--options_file", default=str(EXAMPLES / "transformer_sst2.yaml"),
+    parser.add_argument("--options_file", default=os.path.relpath(EXAMPLES / "transformer_sst2.yaml"),
                         help="The members' options file (default: examples/transformer_sst2.yaml).")
     parser.add_argument("member_flags", nargs=argparse.REMAINDER, help="-- then flags for every member's run.")
     args = parser.parse_args(argv)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from .helpers import run_train
-from .test_transformer_sst2 import POSITIVE, sst2_args, write_sentiment_dataset
+from .test_transformer_sst2 import NEGATIVE, POSITIVE, sst2_args, write_sentiment_dataset
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "transformer_sst2_ensemble.py"
 
@@ -72,6 +72,22 @@ def test_members_with_different_tokenizers_or_data_are_refused(members, tmp_path
     with pytest.raises(ValueError, match=r"needs column\(s\) \['text'\], but the dataset has"):
         ensemble(*folders, "--output_dir", tmp_path / "bad", "--text_column", "text")
     assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.slow
+def test_evaluates_on_a_csv_file_with_other_column_names(members, tmp_path):
+    import pandas as pd
+
+    _, folders = members
+    table = tmp_path / "valid.csv"
+    pd.DataFrame({"text": POSITIVE + NEGATIVE, "target": [1] * len(POSITIVE) + [0] * len(NEGATIVE)}).to_csv(
+        table, index=False)
+    out = tmp_path / "csv"
+    ensemble(*folders, "--output_dir", out, "--validation_file", table, "--text_column", "text",
+             "--label_column", "target")
+    summary = json.loads((out / "metrics.json").read_text())
+    assert summary["dataset"] == str(table) and summary["count"] == len(POSITIVE) + len(NEGATIVE)
+    assert sum(map(sum, summary["confusion_matrix"])) == summary["count"]
 
 
 @pytest.mark.slow

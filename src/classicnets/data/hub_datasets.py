@@ -53,6 +53,13 @@ def load_hub_dataset(name_or_path: str, split: str | None = None, **kwargs) -> D
         ) from err
 
 
+def load_data_files(files: dict[str, str]) -> DatasetDict:
+    """{split name: CSV/TSV/JSON(L)/parquet file} as a DatasetDict; the format comes from the first file's suffix."""
+    suffix = Path(next(iter(files.values()))).suffix.lower().lstrip(".")
+    builder = {"jsonl": "json", "tsv": "csv"}.get(suffix, suffix)
+    return load_dataset(builder, data_files=files, **({"delimiter": "\t"} if suffix == "tsv" else {}))
+
+
 def require_columns(dataset: Dataset, columns: list[str], what: str) -> None:
     """Raise a clear error naming the columns a dataset has when it lacks the ones a recipe needs."""
     missing = [c for c in columns if c not in dataset.column_names]

@@ -110,14 +110,10 @@ def evaluate_ensemble(model, tokenizer, args) -> dict:
     """Accuracy of the ensemble and of each member, the ensemble's loss and confusion matrix."""
     import torch.nn.functional as F
 
-    from ..data import load_hub_dataset, require_columns
+    from ..data import load_data_files, load_hub_dataset, require_columns
 
     if args.validation_file:
-        from datasets import load_dataset
-
-        suffix = Path(args.validation_file).suffix.lower().lstrip(".")
-        split = load_dataset({"jsonl": "json", "tsv": "csv"}.get(suffix, suffix), data_files=args.validation_file,
-                             split="train", **({"delimiter": "\t"} if suffix == "tsv" else {}))
+        split = load_data_files({"validation": args.validation_file})["validation"]
     else:
         split = load_hub_dataset(args.dataset_name, split=args.eval_split)
     require_columns(split, [args.text_column, args.label_column], f"classicnets ensemble (--text_column "

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from datasets.fingerprint import Hasher
 
-from ...data import load_hub_dataset, require_columns
+from ...data import load_data_files, load_hub_dataset, require_columns
 from ...models.transformer import (
     TransformerConfig,
     TransformerForSequenceClassification,
@@ -159,15 +159,10 @@ class TransformerTextRecipe(Recipe):
     def _load_splits(self):
         args = self.args
         if args.train_file:
-            from datasets import load_dataset
-
             files = {args.train_split: args.train_file}
             if args.validation_file:
                 files[args.eval_split] = args.validation_file
-            suffix = Path(args.train_file).suffix.lower().lstrip(".")
-            builder = {"jsonl": "json", "tsv": "csv"}.get(suffix, suffix)
-            kwargs = {"delimiter": "\t"} if suffix == "tsv" else {}
-            splits = load_dataset(builder, data_files=files, **kwargs)
+            splits = load_data_files(files)
         else:
             splits = load_hub_dataset(args.dataset_name)
         columns = [args.text_column] + ([getattr(args, self.label_argument)] if self.label_argument else [])
