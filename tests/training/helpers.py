@@ -1,6 +1,7 @@
 """Run `classicnets train` in a subprocess, as a user would."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,3 +39,8 @@ def run_train(args: list[str], launcher: list[str] | None = None, env: dict | No
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(command)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
     return proc
+
+
+def card_reports(card: str, value: float) -> bool:
+    """Whether the model card shows `value` (cards round to 4 decimals: look for the number, not one spelling of it)."""
+    return any(abs(float(number) - value) < 1e-3 for number in re.findall(r"\d+\.\d+", card))
