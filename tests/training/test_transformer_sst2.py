@@ -227,4 +227,5 @@ def test_a_student_learns_the_task_from_a_teacher_alone(toy_sst2, tmp_path):
     proc = run_train(sst2_args(toy_sst2, out, eval_steps=100, seed=1)
                      + ["--distill_from", str(teacher), "--distill_alpha", "1.0", "--distill_temperature", "1.0"])
     assert f"distillation: alpha 1.0, temperature 1.0, from 1 teacher(s): {teacher}" in proc.stdout
+    assert f"Teacher {teacher}" not in proc.stderr  # --disable_tqdm silences the teachers' pass too
     assert json.loads((out / "metrics.json").read_text())["final"]["val_accuracy"] >= 0.8

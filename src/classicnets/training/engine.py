@@ -75,6 +75,7 @@ class Engine:
             self._claim_output_dir()
         elif accelerator.is_main_process:
             Path(args.output_dir).mkdir(parents=True, exist_ok=True)
+        self.recipe.show_progress = not args.disable_tqdm and accelerator.is_local_main_process
         with accelerator.main_process_first():  # datasets caches its preprocessing once
             self.recipe.build(accelerator)
         train_dataloader = self.recipe.train_dataloader(args, accelerator)

@@ -26,6 +26,7 @@ class Recipe:
         self.model: nn.Module | None = None
         self.train_dataset = None
         self.collate_fn = None
+        self.show_progress = True  # the engine sets it from --disable_tqdm (and the process rank) before `build`
 
     # --- required -----------------------------------------------------------------------------------------
 

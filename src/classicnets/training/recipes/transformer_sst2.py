@@ -227,7 +227,8 @@ class TransformerSST2Recipe(TransformerTextRecipe):
         if args.distill_from:
             texts = [t if isinstance(t, str) else "" for t in train[args.text_column]]
             soft = teacher_probabilities(args.distill_from, texts, self.id2label, args.distill_temperature,
-                                         accelerator.device, args.max_length)
+                                         accelerator.device, args.max_length,
+                                         progress=self.show_progress)
             self.train_dataset = self.train_dataset.add_column("teacher_probs", soft.tolist())
         self.eval_dataset = self._tokenize(validation, args.eval_split)
         self.collate_fn = PadCollator(tok.pad_token_id, word_dropout=args.word_dropout, unk_token_id=tok.unk_token_id,
@@ -374,7 +375,7 @@ class PadCollator:
 
 @torch.no_grad()
 def teacher_probabilities(checkpoints: list[str], texts: list[str], labels: list[str], temperature: float,
-                          device, max_length: int, batch_size: int = 256) -> torch.Tensor:
+                          device, max_length: int, batch_size: int = 256, progress: bool = True) -> torch.Tensor:
     """softmax(logits / temperature) of each teacher classifier over `texts`, averaged: (len(texts), num_labels).
 
     Each teacher reads the texts with its own tokenizer (truncated to its own maximum), so teachers of different
@@ -393,7 +394,8 @@ def teacher_probabilities(checkpoints: list[str], texts: list[str], labels: list
                              f"{list(labels)}: distil only from classifiers of the same labels, in the same order.")
         tokenizer = AutoTokenizer.from_pretrained(checkpoint)
         limit = min(max_length, getattr(teacher.config, "max_position_embeddings", max_length))
-        for start in tqdm(range(0, len(order), batch_size), desc=f"Teacher {checkpoint}", leave=False):
+        for start in tqdm(range(0, len(order), batch_size), desc=f"Teacher {checkpoint}", leave=False,
+                          disable=not progress):
             rows = order[start : start + batch_size]
             inputs = tokenizer([texts[i] for i in rows], return_tensors="pt", padding=True, truncation=True,
                                max_length=limit).to(device)
