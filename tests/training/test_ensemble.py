@@ -46,6 +46,7 @@ def test_joins_members_scores_them_and_writes_a_loadable_checkpoint(members, tmp
         assert (out / name).is_file(), name
     card = (out / "README.md").read_text()
     assert "deep ensemble of 2 classifiers" in card and "classicnets ensemble" in card
+    assert "A **deep ensemble of 2 small Transformer encoders**" in card and "mean of softmax over M" in card
     assert not list(tmp_path.glob("*.tmp-*"))  # the temporary folder was renamed
     assert "Ensemble: accuracy" in capsys.readouterr().out
 
