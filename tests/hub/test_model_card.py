@@ -82,6 +82,22 @@ def test_card_metadata_and_body(tmp_path, family):
         assert "Inception Score (MNIST classifier)" in body and "DCGAN" in body
 
 
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_card_names_the_data_the_model_read(tmp_path, family):
+    folder = make_checkpoint(tmp_path / "ckpt", family)
+    spec = FAMILIES[family]
+    other = render(family, folder, dataset="my-org/my-corpus")  # another Hub dataset: linked, and in the metadata
+    assert "my-corpus ([`my-org/my-corpus`](https://huggingface.co/datasets/my-org/my-corpus))" in other.content
+    assert other.data.datasets == ["my-org/my-corpus"] and spec.dataset_id not in other.content
+    assert all(r.dataset_type == "my-org/my-corpus" for r in other.data.eval_results)
+    local = render(family, folder, local_data="`reviews.csv`")  # local files: named, but no Hub dataset claimed
+    assert "`reviews.csv` (local data)" in local.content and "huggingface.co/datasets" not in local.content
+    assert local.data.datasets is None and local.data.eval_results is None
+    assert "| `reviews.csv` |" in local.content  # the results table still reports on it
+    default = render(family, folder, dataset=spec.dataset_id)  # the family's own dataset keeps its display name
+    assert f"{spec.dataset_name} ([`{spec.dataset_id}`]" in default.content
+
+
 def test_parameter_count_matches_the_model(tmp_path):
     from classicnets import CharLSTMConfig, CharLSTMForCausalLM
 

@@ -89,6 +89,7 @@ def test_evaluates_on_a_csv_file_with_other_column_names(members, tmp_path):
     summary = json.loads((out / "metrics.json").read_text())
     assert summary["dataset"] == str(table) and summary["count"] == len(POSITIVE) + len(NEGATIVE)
     assert sum(map(sum, summary["confusion_matrix"])) == summary["count"]
+    assert "`valid.csv` (local data)" in (out / "README.md").read_text()  # the card names the data it scored
 
 
 @pytest.mark.slow

@@ -53,6 +53,7 @@ def test_killed_and_resumed_run_matches_uninterrupted_run(tmp_path, stateful):
     assert logged[0] == logged[1] and ("train", n + 2) in logged[0]
     card = (straight / "README.md").read_text()  # the model card carries the measured result and the command
     assert card_reports(card, first["final"]["val_loss"]) and "classicnets train char-lstm" in card
+    assert "`train.txt` (local data)" in card and "karpathy/tiny_shakespeare" not in card  # --train_file's data
 
 
 def test_interrupted_checkpoint_is_never_latest(tmp_path):

@@ -201,6 +201,15 @@ def _sample_image_path(checkpoint_dir: Path, sample_image: str | Path | None) ->
         ) from None
 
 
+def card_dataset(data_file: str | None, dataset_name: str | None) -> dict:
+    """`dataset=` or `local_data=` for `render_model_card`, from a run's `--train_file` and `--dataset_name`."""
+    if data_file:
+        return {"local_data": f"`{Path(data_file).name}`"}
+    if dataset_name and Path(dataset_name).exists():  # a local folder (a Hub id the offline mirror serves stays one)
+        return {"local_data": f"`{Path(dataset_name).name}`"}
+    return {"dataset": dataset_name} if dataset_name else {}
+
+
 def render_model_card(
     family: str,
     checkpoint_dir: str | Path,
@@ -214,6 +223,7 @@ def render_model_card(
     extra_sections: dict[str, str] | list[tuple[str, str]] | None = None,
     dataset: str | None = None,
     dataset_name: str | None = None,
+    local_data: str | None = None,
     license: str = "apache-2.0",  # noqa: A002  (the Hub's metadata key)
     template_path: str | Path | None = None,
 ):
@@ -234,6 +244,9 @@ def render_model_card(
         sample_image: An image inside `checkpoint_dir` (e.g. a grid of GAN samples) to embed.
         extra_sections: `{title: markdown}` (or a list of pairs) appended before the limitations.
         dataset, dataset_name: Override the family's training dataset (Hub id and display name).
+        local_data: The model was trained on local files (described by this string, e.g. a file name) rather than
+            a Hub dataset: the card names them, links no dataset and leaves `datasets`/`model-index` out of the
+            metadata (the Hub reads those as dataset ids); the results table stays.
         license: SPDX id for the metadata (default `apache-2.0`).
         template_path: Use another Jinja2 template instead of the family's.
 
@@ -250,8 +263,11 @@ def render_model_card(
     if "/" not in repo_id:
         raise ValueError(f"repo_id must be `namespace/name`, got {repo_id!r}.")
     config = _read_config(checkpoint_dir)
-    dataset_id = dataset or spec.dataset_id
-    dataset_display = dataset_name or (spec.dataset_name if dataset is None else dataset.split("/")[-1])
+    dataset_id = None if local_data else dataset or spec.dataset_id
+    if local_data or dataset in (None, spec.dataset_id):
+        dataset_display = dataset_name or local_data or spec.dataset_name
+    else:
+        dataset_display = dataset_name or dataset.split("/")[-1]
     family_for_rows = CardFamily(**{**spec.__dict__, "dataset_id": dataset_id, "dataset_name": dataset_display})
     rows = _metric_rows(metrics, family_for_rows)
     model_name = repo_id.split("/")[-1]
@@ -260,14 +276,14 @@ def render_model_card(
                    dataset_name=row["dataset_name"], dataset_split=row["split"], metric_type=row["type"],
                    metric_name=row["name"], metric_value=row["value"])
         for row in rows
-        if math.isfinite(row["value"])
+        if math.isfinite(row["value"]) and row["dataset_id"]
     ]
     data = ModelCardData(
         language=list(spec.language) or None,
         license=license,
         library_name="classicnets",
         tags=["classicnets", *spec.tags],
-        datasets=sorted({dataset_id, *(r["dataset_id"] for r in rows)}),
+        datasets=sorted({dataset_id, *(r["dataset_id"] for r in rows)} - {None}) or None,
         pipeline_tag=spec.pipeline_tag,
         model_name=model_name,
         eval_results=eval_results or None,
@@ -291,6 +307,8 @@ def render_model_card(
         "metrics": rows,
         "dataset_id": dataset_id,
         "dataset_name": dataset_display,
+        "dataset_ref": (f"{dataset_display} (local data)" if dataset_id is None else
+                        f"{dataset_display} ([`{dataset_id}`](https://huggingface.co/datasets/{dataset_id}))"),
         "sample_text": scrub_token(sample_text) if sample_text else None,
         "sample_image": image,
         "extra_sections": [(str(t), scrub_token(str(b))) for t, b in (extra_sections or [])],

@@ -166,7 +166,7 @@ def save_atomically(model, tokenizer, evaluation: dict, args, output_dir: Path) 
 
 
 def write_card(folder: Path, summary: dict, labels: list[str], args) -> None:
-    from ..hub.model_card import render_model_card
+    from ..hub.model_card import card_dataset, render_model_card
     from .recipes.transformer_sst2 import confusion_markdown
 
     rows = ["| member | its own training command | accuracy |", "|---|---|---|"]
@@ -183,7 +183,8 @@ def write_card(folder: Path, summary: dict, labels: list[str], args) -> None:
     card = render_model_card(
         "transformer-sst2", folder, metrics, repo_id=args.hub_model_id or f"your-org/{Path(args.output_dir).name}",
         training_command=summary["command"], hyperparameters={"num_members": len(summary["members"])},
-        extra_sections=sections, sample_image=folder / "confusion_matrix.png")
+        extra_sections=sections, sample_image=folder / "confusion_matrix.png",
+        **card_dataset(args.validation_file, args.dataset_name))
     card.save(folder / "README.md")
 
 

@@ -84,6 +84,12 @@ class Recipe:
         """`sample_text=` / `sample_image=` / `extra_sections=` for `render_model_card`."""
         return {}
 
+    def card_dataset(self) -> dict:
+        """`dataset=` or `local_data=` for `render_model_card`: the data this run read, not the family's default."""
+        from ..hub.model_card import card_dataset
+
+        return card_dataset(getattr(self.args, "train_file", None), getattr(self.args, "dataset_name", None))
+
     def write_model_card(self, output_dir: Path, summary: dict) -> Path | None:
         if self.card_family is None:
             return None
@@ -93,10 +99,13 @@ class Recipe:
         sections = [("Training run", run_history_markdown(summary)), *extras.pop("extra_sections", [])]
         hyperparameters = {**summary["recipe_arguments"], **{k: summary["training_arguments"].get(k) for k in CARD_TRAINING_KEYS}}
         hyperparameters = {k: v for k, v in hyperparameters.items() if v is not None}  # unset overrides say nothing
+        if hyperparameters.get("train_file"):
+            hyperparameters.pop("dataset_name", None)  # not read: the files replace it
         card = render_model_card(
             self.card_family, output_dir, self.card_metrics(summary["final"]),
             repo_id=summary["training_arguments"].get("hub_model_id") or f"your-org/{Path(output_dir).name}",
-            training_command=summary["command"], hyperparameters=hyperparameters, extra_sections=sections, **extras,
+            training_command=summary["command"], hyperparameters=hyperparameters, extra_sections=sections,
+            **self.card_dataset(), **extras,
         )
         card.save(output_dir / "README.md")
         return output_dir / "README.md"
