@@ -3,6 +3,7 @@
 1. Encoder forward + backward, eager vs sdpa attention, at several sequence lengths.
 2. Sentences/s of batched `TransformerForSequenceClassification` inference at several batch sizes,
    in fp32 and under `torch.autocast("cpu", dtype=torch.bfloat16)`.
+3. One plain matrix product in fp32 and bf16: whether bf16 can pay on this CPU at all.
 
     python benchmarks/attention.py --preset sst2 --lengths 32 64 128 256 --batch-sizes 1 64 --output bench.json
 
@@ -33,6 +34,18 @@ def median_seconds(fn, warmup: int, repeats: int) -> float:
     return statistics.median(times)
 
 
+def alternating_medians(fns: dict, warmup: int, repeats: int) -> dict:
+    """Median seconds of each function, timed in turn (a, b, a, b, ...): drift in the machine's load hits all."""
+    times = {name: [] for name in fns}
+    for round_ in range(warmup + repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            if round_ >= warmup:
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(samples) for name, samples in times.items()}
+
+
 def make_model(args, max_len: int) -> TransformerForSequenceClassification:
     torch.manual_seed(0)
     config = TransformerConfig.from_preset(
@@ -52,7 +65,7 @@ def random_batch(batch: int, length: int, vocab_size: int, padded: bool):
 
 
 def bench_attention(args) -> list[dict]:
-    """Eager and sdpa timed in alternation (eager, sdpa, eager, ...): drift in the machine's load hits both."""
+    """Encoder forward + backward with eager and with sdpa attention, timed in alternation."""
     rows = []
     model = make_model(args, max(args.lengths)).train()
     labels = torch.zeros(args.train_batch, dtype=torch.long)
@@ -64,15 +77,9 @@ def bench_attention(args) -> list[dict]:
             model.zero_grad(set_to_none=True)
             model(ids, attention_mask=mask, labels=labels).loss.backward()
 
-        times = {"eager": [], "sdpa": []}
-        for round_ in range(args.warmup + args.repeats):
-            for implementation, samples in times.items():
-                start = time.perf_counter()
-                step(implementation)
-                if round_ >= args.warmup:
-                    samples.append(time.perf_counter() - start)
-        row = {"seq_len": length, "batch": args.train_batch,
-               **{f"{name}_ms": 1000 * statistics.median(samples) for name, samples in times.items()}}
+        seconds = alternating_medians({name: lambda name=name: step(name) for name in ("eager", "sdpa")},
+                                      args.warmup, args.repeats)
+        row = {"seq_len": length, "batch": args.train_batch, **{f"{name}_ms": 1000 * s for name, s in seconds.items()}}
         row["speedup"] = row["eager_ms"] / row["sdpa_ms"]
         rows.append(row)
     return rows
@@ -99,6 +106,16 @@ def bench_inference(args) -> list[dict]:
             rows.append({"dtype": dtype, "batch": batch, "seq_len": args.infer_len,
                          "ms_per_batch": 1000 * seconds, "sentences_per_s": batch / seconds})
     return rows
+
+
+@torch.no_grad()
+def bench_matmul(args, shape=(4096, 512, 2048)) -> dict:
+    """One (M, K) @ (K, N) product in fp32 and in bf16, alternating: whether this CPU's bf16 matmuls pay at all."""
+    m, k, n = shape
+    a, b = torch.randn(m, k), torch.randn(k, n)
+    a16, b16 = a.bfloat16(), b.bfloat16()
+    seconds = alternating_medians({"fp32": lambda: a @ b, "bf16": lambda: a16 @ b16}, args.warmup, args.repeats)
+    return {"shape": list(shape), **{f"{name}_ms": 1000 * s for name, s in seconds.items()}}
 
 
 def main(argv=None):
@@ -131,10 +148,16 @@ def main(argv=None):
     for r in inference:
         print(f"{r['dtype']:>6} {r['batch']:>6} {r['ms_per_batch']:>10.1f} {r['sentences_per_s']:>12.1f}")
 
+    matmul = bench_matmul(args)
+    m, k, n = matmul["shape"]
+    print(f"\nMatrix product ({m}, {k}) @ ({k}, {n}): fp32 {matmul['fp32_ms']:.1f} ms, bf16 {matmul['bf16_ms']:.1f} ms "
+          f"(bf16/fp32 time {matmul['bf16_ms'] / matmul['fp32_ms']:.2f}x)")
+
     if args.output:
         with open(args.output, "w") as f:
             json.dump({"args": vars(args), "torch": torch.__version__, "threads": torch.get_num_threads(),
-                       "attention": attention, "inference": inference}, f, indent=2)
+                       "attention": attention, "inference": inference,
+                       "matmul": matmul}, f, indent=2)
         print(f"\nwrote {args.output}")
 
 
