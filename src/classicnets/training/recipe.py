@@ -84,16 +84,10 @@ class Recipe:
         """`sample_text=` / `sample_image=` / `extra_sections=` for `render_model_card`."""
         return {}
 
-    def card_dataset(self) -> dict:
-        """`dataset=` or `local_data=` for `render_model_card`: the data this run read, not the family's default."""
-        from ..hub.model_card import card_dataset
-
-        return card_dataset(getattr(self.args, "train_file", None), getattr(self.args, "dataset_name", None))
-
     def write_model_card(self, output_dir: Path, summary: dict) -> Path | None:
         if self.card_family is None:
             return None
-        from ..hub.model_card import render_model_card, run_history_markdown
+        from ..hub.model_card import card_dataset, render_model_card, run_history_markdown
 
         extras = self.card_extras(output_dir)
         sections = [("Training run", run_history_markdown(summary)), *extras.pop("extra_sections", [])]
@@ -105,7 +99,7 @@ class Recipe:
             self.card_family, output_dir, self.card_metrics(summary["final"]),
             repo_id=summary["training_arguments"].get("hub_model_id") or f"your-org/{Path(output_dir).name}",
             training_command=summary["command"], hyperparameters=hyperparameters, extra_sections=sections,
-            **self.card_dataset(), **extras,
+            **card_dataset(getattr(self.args, "train_file", None), getattr(self.args, "dataset_name", None)), **extras,
         )
         card.save(output_dir / "README.md")
         return output_dir / "README.md"
