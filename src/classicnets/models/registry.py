@@ -1,7 +1,8 @@
 """Registers every model family with the transformers Auto classes.
 
-Each family package exports `AUTO_CLASSES = {"config": ..., "models": {"AutoModelFor...": cls}, "tokenizer": ...}`
-(or a list of such, one per model type); this module is the only place that talks to the Auto registries, so adding a family is one line in
+Each family package exports `AUTO_CLASSES = {"config": ..., "models": {"AutoModelFor...": cls}, "tokenizer": ...,
+"pipelines": [{"task": ..., "pipeline_class": ..., "pt_model": ...}, ...]}` (or a list of such, one per model type;
+"tokenizer" and "pipelines" optional; each pipeline dict is passed to `PIPELINE_REGISTRY.register_pipeline`); this module is the only place that talks to the Auto registries, so adding a family is one line in
 `FAMILY_MODULES`.
 """
 
@@ -65,6 +66,10 @@ def register_all() -> None:
         for auto_name, model_cls in spec["models"].items():
             getattr(transformers, auto_name).register(config_cls, model_cls, exist_ok=True)
             model_cls.register_for_auto_class(auto_name)
+        for pipeline_spec in spec.get("pipelines", []):
+            from transformers.pipelines import PIPELINE_REGISTRY
+
+            PIPELINE_REGISTRY.register_pipeline(**pipeline_spec)
         tokenizer_cls = spec.get("tokenizer")
         if tokenizer_cls is not None and getattr(tokenizer_cls, "is_fast", None) is not True:
             AutoTokenizer.register(config_cls, slow_tokenizer_class=tokenizer_cls, exist_ok=True)
