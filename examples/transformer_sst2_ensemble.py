@@ -1,7 +1,7 @@
 """The SST-2 reference recipe: a deep ensemble of small Transformer encoders, trained from scratch.
 
     python examples/transformer_sst2_ensemble.py --output_dir outputs/transformer-sst2-ensemble
-    python examples/transformer_sst2_ensemble.py --members 4 --member_minutes 1 -- --learning_rate 5e-4
+    python examples/transformer_sst2_ensemble.py --members 4 --member_steps 500 -- --learning_rate 5e-4
 
 Trains --members runs of `classicnets train transformer-sst2 examples/transformer_sst2.yaml` that differ only in
 --seed, --parallel at a time with one thread each (on 2 CPU cores two one-thread processes do about 1.4 times the
@@ -28,8 +28,12 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output_dir", default="outputs/transformer-sst2-ensemble", help="Where the ensemble goes.")
     parser.add_argument("--members", type=int, default=16, help="Members to train (default: %(default)s).")
-    parser.add_argument("--member_minutes", type=float, default=2.0,
-                        help="Training minutes of each member, its --max_time (default: %(default)s).")
+    parser.add_argument("--member_steps", type=int, default=1150,
+                        help="Optimizer steps of each member, its --max_steps (default: %(default)s, about 2 minutes "
+                             "a member on 2 idle CPU cores, two members at a time). A count of steps, not a time, "
+                             "so that the ensemble is the same on any machine.")
+    parser.add_argument("--member_minutes", type=float, default=None,
+                        help="A time budget instead: each member's --max_time in minutes (its cosine paced by time).")
     parser.add_argument("--parallel", type=int, default=2, help="Members trained at once (default: %(default)s).")
     parser.add_argument("--first_seed", type=int, default=0, help="Member i gets seed first_seed + i.")
     parser.add_argument("--options_file", default=os.path.relpath(EXAMPLES / "transformer_sst2.yaml"),
@@ -43,9 +47,10 @@ def parse_args(argv):
 
 
 def member_command(args, index: int, member_dir: Path, tokenizer: Path | None) -> list[str]:
+    budget = (["--max_steps", "20000", "--max_time", str(args.member_minutes)] if args.member_minutes is not None
+              else ["--max_steps", str(args.member_steps)])
     command = [sys.executable, "-m", "classicnets", "train", "transformer-sst2", args.options_file, *MEMBER_OPTIONS,
-               "--max_time", str(args.member_minutes), "--seed", str(args.first_seed + index),
-               "--output_dir", str(member_dir)]
+               *budget, "--seed", str(args.first_seed + index), "--output_dir", str(member_dir)]
     if tokenizer is not None:
         command += ["--tokenizer_name", str(tokenizer)]
     return command + args.member_flags

@@ -1,9 +1,10 @@
 """Loading the recipes' datasets from the Hub, or from a local mirror when the Hub is out of reach.
 
-`CLASSICNETS_DATA_MIRROR` names a folder of Hub-layout copies: the Hub id `karpathy/tiny_shakespeare` resolves
-to `<mirror>/tiny_shakespeare` (the part after the slash). When the variable is unset, a `shared/data` folder
-beside the project checkout (or `../shared/data` from the working directory) is used if present, so the
-README's commands work on the project's machines with nothing to set.
+`CLASSICNETS_DATA_MIRROR` names a folder of Hub-layout copies, laid out as the Hub names them: the Hub id
+`karpathy/tiny_shakespeare` resolves to `<mirror>/karpathy/tiny_shakespeare`, namespace included, so two Hub ids
+never share a copy (a namespace-less id such as `mnist` resolves to `<mirror>/mnist`). When the variable is unset,
+a `shared/data` folder beside the project checkout (or `../shared/data` from the working directory) is used if
+present, so the README's commands work on the project's machines with nothing to set.
 """
 
 import os
@@ -27,15 +28,35 @@ def _mirror_roots() -> list[Path]:
     return [c for c in candidates if c.is_dir()]
 
 
+def mirror_candidates(hub_id: str) -> list[Path]:
+    """Where a mirror copy of `hub_id` would be: `<root>/<namespace>/<name>` for every mirror root."""
+    parts = [p for p in hub_id.strip("/").split("/") if p]
+    if not parts or any(p in (".", "..") for p in parts):
+        return []  # never let an id climb out of the mirror
+    return [root.joinpath(*parts) for root in _mirror_roots()]
+
+
 def resolve_dataset_path(name_or_path: str) -> str:
     """A local folder as is; a Hub id mapped to a local mirror copy when one exists; else the Hub id unchanged."""
     if Path(name_or_path).expanduser().exists():
         return str(Path(name_or_path).expanduser())
-    short = name_or_path.rstrip("/").split("/")[-1]
-    for root in _mirror_roots():
-        if (root / short).is_dir():
-            return str(root / short)
+    for candidate in mirror_candidates(name_or_path):
+        if (folder := _followed(candidate)) is not None:
+            return str(folder)
     return name_or_path
+
+
+def _followed(candidate: Path) -> Path | None:
+    """`candidate` if it is a folder (or a symbolic link to one); a link kept as a small text file holding a
+    relative path (git's form of a link where links are not supported) is followed too, within its mirror."""
+    if candidate.is_dir():
+        return candidate
+    if candidate.is_file() and candidate.stat().st_size < 1024:
+        target = (candidate.parent / candidate.read_text(errors="replace").strip()).resolve()
+        root = next((r.resolve() for r in _mirror_roots() if candidate.is_relative_to(r)), None)
+        if target.is_dir() and root is not None and target.is_relative_to(root):
+            return target
+    return None
 
 
 def load_hub_dataset(name_or_path: str, split: str | None = None, **kwargs) -> Dataset | DatasetDict:
@@ -46,10 +67,14 @@ def load_hub_dataset(name_or_path: str, split: str | None = None, **kwargs) -> D
     except (FileNotFoundError, ConnectionError, OSError) as err:
         if resolved != name_or_path:
             raise
+        from huggingface_hub import constants
+
+        looked = ", ".join(str(c) for c in mirror_candidates(name_or_path)) or f"none ({MIRROR_ENV} is unset)"
         raise DatasetNotFoundError(
-            f"Could not load dataset {name_or_path!r}: the Hub is not reachable and no local copy was found. "
-            f"Either connect to the Hub, pass a local folder in Hub layout, or set {MIRROR_ENV}=<folder> so that "
-            f"{name_or_path!r} resolves to <folder>/{name_or_path.split('/')[-1]}. ({type(err).__name__}: {err})"
+            f"Could not load dataset {name_or_path!r}: not from the Hub at {constants.ENDPOINT} "
+            f"({type(err).__name__}: {str(err)[:200]}), and no local copy was found (looked in: {looked}). "
+            f"Connect to the Hub, pass a local folder in Hub layout, or set {MIRROR_ENV}=<folder> with the copy in "
+            f"<folder>/{name_or_path.strip('/')}."
         ) from err
 
 

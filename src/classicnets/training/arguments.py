@@ -34,7 +34,10 @@ class TrainingArguments:
     ema_decay: float = field(default=0.0, metadata={
         "help": "Evaluate and save an exponential moving average of the weights with this decay per optimizer "
                 "step (e.g. 0.999; 0: off). The raw weights keep training; checkpoints hold both."})
-    mixed_precision: str = field(default="no", metadata={"help": "no | bf16 | fp16 (fp16 needs a GPU).", "choices": ["no", "bf16", "fp16"]})
+    mixed_precision: str | None = field(default=None, metadata={
+        "help": "no | bf16 | fp16 (fp16 needs a GPU). Default: what Accelerate decides, i.e. `accelerate launch "
+                "--mixed_precision` or `accelerate config` under the launcher, else no. The flag wins over both.",
+        "choices": ["no", "bf16", "fp16"]})
 
     eval_steps: int = field(default=500, metadata={"help": "Evaluate every N optimizer steps (and always at the end)."})
     logging_steps: int = field(default=50, metadata={"help": "Log training loss every N optimizer steps."})

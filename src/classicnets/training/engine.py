@@ -58,6 +58,8 @@ class Engine:
             # and the same global batches whatever the number of processes.
             dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True, data_seed=args.seed),
         )
+        # What was used, for the run's description, metrics.json and the card: accelerate's choice when not given.
+        args.mixed_precision = self.accelerator.mixed_precision
         self.global_step = 0
         self.epoch = 0
         self.batches_done_in_epoch = 0  # micro-batches of the current epoch already trained on
@@ -86,6 +88,8 @@ class Engine:
         self.optimizers = dict(zip(optimizers, prepared[len(models) : -1]))
         self.train_dataloader = prepared[-1]
 
+        if len(self.train_dataloader) == 0:
+            raise ValueError(no_batch_message(train_dataloader, args, accelerator.num_processes))
         steps_per_epoch = max(1, len(self.train_dataloader) // args.gradient_accumulation_steps)
         self.steps_per_epoch = steps_per_epoch
         self.max_steps = planned_steps(args, steps_per_epoch)  # None: --max_time alone ends the run
@@ -167,6 +171,7 @@ class Engine:
                 batches = accelerator.skip_first_batches(self.train_dataloader, self.batches_done_in_epoch)
             for model in self.models.values():
                 model.train()
+            step_at_epoch_start = self.global_step
             for batch in batches:
                 with accelerator.accumulate(*self.models.values()):
                     logs = self.recipe.training_step(self, batch)
@@ -195,6 +200,10 @@ class Engine:
                 if stop_reason is not None:
                     break
             else:  # epoch finished
+                if self.global_step == step_at_epoch_start and not self.batches_done_in_epoch:
+                    # A loader that yields nothing would loop here forever without a step.
+                    raise RuntimeError(f"Epoch {self.epoch} gave no training batch: "
+                                       + no_batch_message(self.train_dataloader, args, accelerator.num_processes))
                 self.epoch += 1
                 self.batches_done_in_epoch = 0
         progress.close()
@@ -324,6 +333,19 @@ def planned_steps(args: TrainingArguments, steps_per_epoch: int) -> int | None:
     if args.num_train_epochs is None and args.max_time is not None:
         return None
     return math.ceil((args.num_train_epochs or 1.0) * steps_per_epoch)
+
+
+def no_batch_message(dataloader, args: TrainingArguments, num_processes: int) -> str:
+    """Why a training loader yields no batch, and what to change."""
+    dataset = getattr(dataloader, "dataset", None)
+    size = len(dataset) if dataset is not None and hasattr(dataset, "__len__") else None
+    batch = args.per_device_train_batch_size
+    what = f"{size} training example(s)" if size is not None else "the training data"
+    fix = (f"--per_device_train_batch_size {max(1, size // num_processes)} or less"
+           if size else "a smaller --per_device_train_batch_size")
+    return (f"{what} make no full batch of {batch} per process x {num_processes} process(es) (the last partial "
+            f"batch is dropped so that every step sees the same batch size). Use {fix}, fewer processes, or more "
+            "data.")
 
 
 def _backward_function(accelerator, gradient_accumulation_steps: int):

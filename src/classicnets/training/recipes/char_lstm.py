@@ -80,17 +80,29 @@ class CharLSTMRecipe(Recipe):
             do_sample=True, temperature=0.8, max_new_tokens=args.sample_chars or 500,
             pad_token_id=self.tokenizer.pad_token_id, eos_token_id=None,
         )
+        size = self._window_size(splits["train"], accelerator)
+        # batch_size=None: the whole split is one character stream, so no window is lost at a map-batch boundary.
         self.train_dataset = splits["train"].map(
-            windows, batched=True, remove_columns=splits["train"].column_names,
-            fn_kwargs={"tokenizer": self.tokenizer, "text_column": args.text_column, "size": args.block_size + 1},
+            windows, batched=True, batch_size=None, remove_columns=splits["train"].column_names,
+            fn_kwargs={"tokenizer": self.tokenizer, "text_column": args.text_column, "size": size,
+                       "cover_tail": not args.stateful_training},  # streams must stay stride-aligned
             desc="Cutting the corpus into windows",
         ).with_format("torch")
-        if len(self.train_dataset) == 0:
-            raise ValueError(f"The training text is shorter than one window of {args.block_size + 1} characters: "
-                             "use more text or a smaller --block_size.")
         self.eval_texts = {"val": _joined(splits, ["validation"], args.text_column)}
         if "test" in splits:
             self.eval_texts["nanogpt_val"] = _joined(splits, ["validation", "test"], args.text_column)
+
+    def _window_size(self, train_split, accelerator) -> int:
+        """`block_size + 1`, or the whole text when it is shorter than that (a text of two characters trains)."""
+        chars = sum(len(t) for t in train_split[self.args.text_column])
+        if chars < 2:
+            raise ValueError(f"The training text has {chars} character(s): a language model needs at least two "
+                             "(one to read, one to predict). Give a longer --train_file or dataset.")
+        if chars < self.args.block_size + 1:
+            (accelerator.print if accelerator is not None else print)(f"The training text has {chars} characters, fewer than one window of --block_size "
+                              f"{self.args.block_size} + 1: training on one window of the whole text.")
+            return chars
+        return self.args.block_size + 1
 
     def _load_splits(self):
         args = self.args
@@ -208,13 +220,17 @@ class CarriedState:
         self.state = (state["h"], state["c"]) if state else None
 
 
-def windows(batch: dict, tokenizer: CharTokenizer, text_column: str, size: int) -> dict:
-    """Batched map: texts -> one stream -> windows of `size` ids, overlapping by one (stride size - 1)."""
+def windows(batch: dict, tokenizer: CharTokenizer, text_column: str, size: int, cover_tail: bool = True) -> dict:
+    """Batched map: texts -> one stream -> windows of `size` ids, overlapping by one (stride size - 1).
+
+    With `cover_tail`, a last window ends at the end of the stream (it overlaps the one before), so every character
+    of the text is predicted in training, the remainder after the last full stride included."""
     stream = np.concatenate([tokenizer.encode_corpus(t) for t in batch[text_column]])
     stride = size - 1
-    count = max(0, (len(stream) - 1) // stride)
-    starts = np.arange(count) * stride
-    return {"input_ids": [stream[s : s + size] for s in starts if s + size <= len(stream)]}
+    starts = list(range(0, len(stream) - size + 1, stride))
+    if cover_tail and starts and starts[-1] + size < len(stream):
+        starts.append(len(stream) - size)
+    return {"input_ids": [stream[s : s + size] for s in starts]}
 
 
 def _joined(splits, names: list[str], column: str) -> str:
