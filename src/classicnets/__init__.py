@@ -2,14 +2,34 @@
 
 `import classicnets` registers every config, model and tokenizer with the transformers Auto classes, so
 `AutoModelForCausalLM.from_pretrained(<char-lstm checkpoint>)` and `pipeline(...)` just work.
+
+The import itself is light (no torch, no transformers), so the `classicnets` command starts at once: the model
+classes (`classicnets.CharLSTMForCausalLM`, ...) are imported on first use, and the registration runs as soon as
+transformers is imported (right away if it already is), before any Auto class can be used.
 """
 
-from .models import *  # noqa: F403
-from .models import __all__ as _models_all
-from .models.registry import register_all
+from ._lazy import register_when_transformers_loads
 
 __version__ = "0.1.0"
 
-register_all()
+register_when_transformers_loads()
 
-__all__ = [*_models_all, "__version__"]
+
+def __getattr__(name: str):
+    """The model families' exports (`classicnets.GANModel`, ...), imported on first use."""
+    if name.startswith("__") and name != "__all__":
+        raise AttributeError(name)
+    from . import models
+
+    if name == "__all__":
+        return [*models.__all__, "__version__"]
+    try:
+        return getattr(models, name)
+    except AttributeError:
+        raise AttributeError(f"module 'classicnets' has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    from . import models
+
+    return sorted({*globals(), *models.__all__})

@@ -1,6 +1,6 @@
 """`classicnets evaluate gan-mnist`: sample-quality metrics of a GAN checkpoint, measured with a LeNet classifier.
 
-Wired into the main CLI with `add_evaluate_parser(subparsers)`. The metric code here (`gan_sample_metrics`,
+The command's parser is `classicnets.commands.evaluate`; it calls `evaluate_command` here. The metric code here (`gan_sample_metrics`,
 `mnist_reference`) is also what the `gan-mnist` training recipe reports during training, so the numbers of a
 training run and of `classicnets evaluate` are computed the same way.
 """
@@ -27,35 +27,8 @@ from .image_metrics import (
     lenet_fid_floor,
 )
 
-DEFAULT_CLASSIFIER = "outputs/lenet-mnist"
+DEFAULT_CLASSIFIER = "outputs/lenet-mnist"  # also in classicnets.commands.evaluate
 CONFIDENCE = 0.9
-
-DESCRIPTION = """\
-Score the generator of a GAN checkpoint (a folder written by `classicnets train gan-mnist` or
-GANModel.save_pretrained) with a LeNet MNIST classifier:
-
-  LeNet-FID        Frechet distance between the classifier's penultimate features of N generated images and of
-                   the 10,000 MNIST test images (lower is better).
-  floor            LeNet-FID of 10,000 MNIST *train* images against the same test images: what a perfect
-                   generator would score with this classifier. Compare a LeNet-FID only with the floor and with
-                   other numbers from the same classifier.
-  Inception score  exp(E KL(p(y|x) || p(y))) of the classifier's predictions on the generated images, in [1, 10];
-                   the real test images' score is shown beside it.
-  confident share  share of generated images the classifier labels with probability >= 0.9.
-  digit shares     share of generated images the classifier reads as each digit (mode collapse shows here).
-
-A class-conditional GAN is asked for the ten digits in equal numbers (image i gets label i mod 10), and the share
-of images the classifier reads as the requested digit is reported as label accuracy. Generation is seeded (--seed):
-the same checkpoint gives the same numbers."""
-
-EPILOG = """\
-examples:
-  classicnets evaluate gan-mnist outputs/gan-mnist
-  classicnets evaluate gan-mnist outputs/gan-mnist --classifier outputs/lenet-mnist --num_images 10000 \\
-      --output outputs/gan-mnist/evaluation.json
-
-The classifier is trained with `python -m classicnets.evaluation.mnist_classifier --output-dir outputs/lenet-mnist`."""
-
 
 # --- shared with the gan-mnist recipe ----------------------------------------------------------------------
 
@@ -161,7 +134,9 @@ def evaluate_gan_mnist(checkpoint: str | Path, classifier_dir: str | Path = DEFA
                        num_images: int = 10000, seed: int = 0, dataset: str = "ylecun/mnist",
                        batch_size: int = 500, floor: bool = True) -> dict:
     """All metrics of `classicnets evaluate gan-mnist` as one dict (see the command's --help)."""
-    import classicnets  # noqa: F401  (registers the Auto classes)
+    from ..models.registry import register_all
+
+    register_all()  # the Auto classes know the families
 
     from ..models.gan import GANModel
 
@@ -232,30 +207,5 @@ def evaluate_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_evaluate_parser(subparsers) -> argparse.ArgumentParser:
-    """Register `evaluate` (with its task `gan-mnist`) on an argparse sub-parsers object."""
-    parser = subparsers.add_parser("evaluate", help="Evaluate a trained model (gan-mnist: LeNet-FID, Inception score).",
-                                   description="Evaluate a trained model. Tasks: gan-mnist.")
-    parser.set_defaults(func=lambda _args: (parser.print_help(), 2)[1])
-    tasks = parser.add_subparsers(dest="task", metavar="TASK")
-    gan = tasks.add_parser("gan-mnist", help="Sample quality of a GAN trained on MNIST, measured with a LeNet.",
-                           description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    gan.add_argument("checkpoint", metavar="CHECKPOINT", help="GAN folder (config.json + model.safetensors).")
-    gan.add_argument("--classifier", default=DEFAULT_CLASSIFIER, metavar="DIR",
-                     help="LeNet MNIST classifier folder (default: %(default)s).")
-    gan.add_argument("--num_images", "--num-images", type=int, default=10000, metavar="N",
-                     help="Generated images to score (default: %(default)s).")
-    gan.add_argument("--seed", type=int, default=0, help="Seed of the noise (and labels) (default: %(default)s).")
-    gan.add_argument("--output", metavar="FILE.json", default=None, help="Also write every number as JSON here.")
-    gan.add_argument("--dataset", default="ylecun/mnist",
-                     help="Real images: Hub id or local Hub-layout folder with train and test splits "
-                          "(default: %(default)s, or its local mirror).")
-    gan.add_argument("--batch_size", type=int, default=500, help="Generation / classifier batch (default: %(default)s).")
-    gan.add_argument("--no_floor", action="store_true",
-                     help="Skip the floor (saves decoding the 60,000 train images, ~10 s).")
-    gan.set_defaults(func=evaluate_command)
-    return parser
-
-
-__all__ = ["RealReference", "add_evaluate_parser", "evaluate_gan_mnist", "format_table", "gan_sample_metrics",
+__all__ = ["RealReference", "evaluate_command", "evaluate_gan_mnist", "format_table", "gan_sample_metrics",
            "load_classifier", "mnist_reference"]

@@ -1,6 +1,21 @@
-from .arguments import TrainingArguments
-from .engine import Engine, TrainingDivergedError
-from .recipe import Recipe
-from .recipes import RECIPES, get_recipe_class
+"""The training engine and its recipes. Imported lazily (PEP 562): `classicnets.training.recipes.RECIPES` (the
+recipe table the command line lists) must not import torch."""
 
-__all__ = ["RECIPES", "Engine", "Recipe", "TrainingArguments", "TrainingDivergedError", "get_recipe_class"]
+_EXPORTS = {
+    "TrainingArguments": ".arguments",
+    "Engine": ".engine",
+    "TrainingDivergedError": ".engine",
+    "Recipe": ".recipe",
+    "RECIPES": ".recipes",
+    "get_recipe_class": ".recipes",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_EXPORTS[name], __name__), name)

@@ -22,38 +22,9 @@ from pathlib import Path
 
 import torch
 
-DESCRIPTION = __doc__.split("\n\n", 1)[1]
-EPILOG = """\
-example (two members trained side by side, one thread each, then joined):
-  classicnets train transformer-sst2 examples/transformer_sst2.yaml --output_dir outputs/sst2-m0 --seed 0
-  classicnets train transformer-sst2 examples/transformer_sst2.yaml --output_dir outputs/sst2-m1 --seed 1 \\
-      --tokenizer_name outputs/sst2-m0
-  classicnets ensemble outputs/sst2-m0 outputs/sst2-m1 --output_dir outputs/sst2-ensemble
-
-examples/transformer_sst2_ensemble.sh runs the whole reference recipe."""
-
-
+# Also in classicnets.commands.ensemble (its --help), which must not import torch.
 EVALUATION_DEFAULTS = {"dataset_name": "stanfordnlp/sst2", "validation_file": None, "eval_split": "validation",
                        "text_column": "sentence", "label_column": "label"}
-
-
-def add_ensemble_parser(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "ensemble", help="Join trained transformer-sst2 runs into one ensemble checkpoint and evaluate it.",
-        description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("members", nargs="+", help="Checkpoint folders (or Hub ids) of trained classifiers.")
-    parser.add_argument("--output_dir", required=True, help="Folder to write the ensemble checkpoint to.")
-    parser.add_argument("--overwrite_output_dir", action="store_true", help="Replace an existing --output_dir.")
-    parser.add_argument("--dataset_name", default=None, help="Hub id or local folder in Hub layout to evaluate on "
-                        f"(default: the first member's, else {EVALUATION_DEFAULTS['dataset_name']}).")
-    parser.add_argument("--validation_file", default=None, help="CSV/JSON(L)/parquet file to evaluate on instead.")
-    parser.add_argument("--eval_split", default=None, help="Split to evaluate on (default: the first member's).")
-    parser.add_argument("--text_column", default=None, help="Column holding the text (default: the first member's).")
-    parser.add_argument("--label_column", default=None, help="Column holding the label (default: the first member's).")
-    parser.add_argument("--batch_size", type=int, default=128, help="Evaluation batch size (default: %(default)s).")
-    parser.add_argument("--hub_model_id", default=None, help="Repository id the model card is written for.")
-    parser.set_defaults(func=ensemble_command)
-    return parser
 
 
 def ensemble_command(args: argparse.Namespace) -> int:
@@ -93,7 +64,9 @@ def build_ensemble(members: list[str]):
     """The ensemble model and the one tokenizer its members share (refused when their tokenizers differ)."""
     from transformers import AutoTokenizer
 
-    import classicnets  # noqa: F401  (registers the Auto classes)
+    from ..models.registry import register_all
+
+    register_all()  # the Auto classes know the families
     from classicnets import TransformerEnsembleForSequenceClassification
 
     tokenizers = [AutoTokenizer.from_pretrained(m) for m in members]
