@@ -1,5 +1,7 @@
 """Configuration of the classic GAN (Goodfellow et al. 2014; DCGAN, Radford et al. 2015)."""
 
+import sys
+
 from transformers import PreTrainedConfig
 
 ARCHITECTURES = ("mlp", "dcgan")
@@ -157,6 +159,34 @@ class GANConfig(PreTrainedConfig):
         return self.use_batch_norm if self.discriminator_batch_norm is None else bool(self.discriminator_batch_norm)
 
     @property
+    def custom_pipelines(self) -> dict:
+        """
+        The pipeline a saved checkpoint declares in its config.json (see [`declared_pipelines`]): what lets
+        `pipeline(model=<repo>, trust_remote_code=True)` run the repo's pipeline_gan.py where classicnets is not
+        installed. Derived from the code, like `model_type` (a value read from a config.json is ignored).
+
+        Empty in a process where that task is registered with transformers (`import classicnets` does it):
+        transformers' `pipeline()` would otherwise insist on `trust_remote_code=True` and run the repo's copy even
+        though the code is installed (it prefers installed code for the Auto classes, not for pipelines).
+        """
+        from .pipeline_gan import TASK
+
+        pipelines = sys.modules.get("transformers.pipelines")
+        registry = getattr(pipelines, "PIPELINE_REGISTRY", None)
+        if registry is not None and TASK in registry.supported_tasks:
+            return {}
+        return declared_pipelines()
+
+    @custom_pipelines.setter
+    def custom_pipelines(self, value) -> None:
+        pass  # derived (see the getter); transformers sets it from a config.json, Pipeline.save_pretrained too
+
+    def to_dict(self) -> dict:
+        output = super().to_dict()
+        output["custom_pipelines"] = declared_pipelines()  # every saved config declares it
+        return output
+
+    @property
     def is_conditional(self) -> bool:
         """The networks take labels (class ids, or cluster ids when `self_conditioned`)."""
         return self.num_classes is not None
@@ -172,6 +202,18 @@ class GANConfig(PreTrainedConfig):
         if name not in PRESETS:
             raise ValueError(f"Unknown GAN preset {name!r}; choose one of {sorted(PRESETS)}.")
         return cls(**{**PRESETS[name], **overrides})
+
+
+def declared_pipelines() -> dict:
+    """`{"unconditional-image-generation": {"impl": "pipeline_gan.GANImageGenerationPipeline", "pt": ["AutoModel"]}}`:
+    the `custom_pipelines` entry of a saved config.json. `pt` names the transformers Auto class that loads the model
+    (transformers looks it up by name in its own namespace).
+
+    The import is relative on purpose: transformers copies the files a saved module imports relatively, so
+    pipeline_gan.py goes into every checkpoint with this file."""
+    from .pipeline_gan import TASK, GANImageGenerationPipeline
+
+    return {TASK: {"impl": f"pipeline_gan.{GANImageGenerationPipeline.__name__}", "pt": ["AutoModel"]}}
 
 
 PRESETS: dict[str, dict] = {
@@ -193,4 +235,4 @@ PRESETS: dict[str, dict] = {
              "discriminator_hidden_sizes": [8, 16], "leaky_relu_slope": 0.2, "output_activation": "tanh"},
 }
 
-__all__ = ["GANConfig", "PRESETS"]
+__all__ = ["GANConfig", "PRESETS", "declared_pipelines"]

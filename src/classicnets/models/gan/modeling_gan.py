@@ -10,16 +10,26 @@ Goodfellow et al. (2014), written on logits ([`discriminator_loss`], [`generator
 
 import math
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from torch import nn
 from transformers import PreTrainedModel
 from transformers import initialization as init
 from transformers.utils import ModelOutput
 
 from .configuration_gan import GANConfig
+from .image_utils import to_pil_images
+
+# generate(): images per pass of the generator network (bounds its activations), and images whose latents are
+# drawn together (see "What a seed means" in GANModel); the second is part of what a seed means: never change it.
+DEFAULT_BATCH_SIZE = 1024
+NOISE_BLOCK = 8192
+OUTPUT_TYPES = ("pt", "np", "pil")
 
 
 @dataclass
@@ -54,7 +64,10 @@ def _check_labels(config: GANConfig, labels: torch.Tensor | None, batch_size: in
         raise ValueError(f"labels must be an integer tensor of class ids, got dtype {labels.dtype}.")
     if labels.shape != (batch_size,):
         raise ValueError(f"labels must have shape ({batch_size},), one class id per image; got {tuple(labels.shape)}.")
-    if labels.numel() and (labels.min() < 0 or labels.max() >= config.num_classes):
+    # The range is read on the CPU only: reading a GPU tensor's values would stall the device at every forward of
+    # a training step. Labels users hand to generate() are checked on the CPU first; the recipes check their data
+    # once; anything else out of range on a GPU is caught by the embedding lookup (a device-side assert).
+    if labels.numel() and labels.device.type == "cpu" and (labels.min() < 0 or labels.max() >= config.num_classes):
         raise ValueError(
             f"labels must lie in [0, {config.num_classes}); got values from {int(labels.min())} to {int(labels.max())}."
         )
@@ -250,22 +263,33 @@ class GANModel(GANPreTrainedModel):
         return GANOutput(generated_images=generated, fake_logits=fake_logits, real_logits=real_logits)
 
     # --- sampling --------------------------------------------------------------------------------------------
+    #
+    # What a seed means. The latents are drawn from one `torch.Generator` in blocks of NOISE_BLOCK images: the
+    # block's noise (n, Z), then its labels when the model draws them. The generator network then runs over that
+    # stream in batches of `batch_size`. So the images of a seed do not depend on `batch_size` (the noise is the
+    # same bits; the images too up to the last float bit that a matmul of another shape may round differently),
+    # nor on the device: a seed (an int) makes a CPU generator, the noise is drawn on the CPU and moved to the
+    # model's device. For num_images <= NOISE_BLOCK the draw is the one earlier releases made (all the noise, then
+    # all the labels), and with num_images <= batch_size the images are bit-identical to theirs.
 
     def sample_noise(
         self, num_images: int, generator: torch.Generator | None = None, device: torch.device | str | None = None
     ) -> torch.Tensor:
-        """(num_images, latent_dim) standard normal noise, drawn on the CPU from `generator` (device-independent)."""
-        noise = torch.randn(num_images, self.config.latent_dim, generator=generator)
+        """(num_images, latent_dim) standard normal noise, drawn where `generator` lives (the CPU for a CPU or no
+        generator: the same numbers whatever device the model is on), then moved to `device` (default: the model's).
+        """
+        noise = torch.randn(num_images, self.config.latent_dim, generator=generator, device=_rng_device(generator))
         return noise.to(device if device is not None else self.device)
 
     def sample_labels(self, num_images: int, generator: torch.Generator | None = None) -> torch.LongTensor | None:
-        """(num_images,) class ids drawn from `config.label_prior` (uniform when unset), on the CPU from
-        `generator`; `None` for an unconditional GAN."""
+        """(num_images,) class ids drawn from `config.label_prior` (uniform when unset), where `generator` lives (the
+        CPU by default); `None` for an unconditional GAN."""
         if not self.config.is_conditional:
             return None
+        where = _rng_device(generator)
         if self.config.label_prior is None:
-            return torch.randint(self.config.num_classes, (num_images,), generator=generator)
-        prior = torch.tensor(self.config.label_prior, dtype=torch.float64)
+            return torch.randint(self.config.num_classes, (num_images,), generator=generator, device=where)
+        prior = torch.tensor(self.config.label_prior, dtype=torch.float64, device=where)
         return torch.multinomial(prior, num_images, replacement=True, generator=generator)
 
     def generate(
@@ -273,52 +297,194 @@ class GANModel(GANPreTrainedModel):
         num_images: int = 16,
         seed: int | torch.Generator | None = 0,
         labels: int | list[int] | torch.Tensor | None = None,
-        batch_size: int | None = None,
-    ) -> torch.Tensor:
+        batch_size: int | None = DEFAULT_BATCH_SIZE,
+        output_type: str = "pt",
+    ) -> torch.Tensor | np.ndarray | list[Image.Image]:
         """
-        Sample `num_images` images, `(num_images, num_channels, image_size, image_size)` float32 in `[0, 1]`.
+        Sample `num_images` images. `output_type`:
+
+        - `"pt"`: a float32 tensor `(num_images, num_channels, image_size, image_size)` in `[0, 1]`, on the model's
+          device;
+        - `"np"`: a float32 numpy array `(num_images, image_size, image_size, num_channels)` in `[0, 1]` (what
+          diffusers pipelines return for `output_type="np"`);
+        - `"pil"`: a list of `PIL.Image` (mode `"L"` for one channel, `"RGB"` for three).
 
         This is the GAN's own sampler, not transformers' `GenerationMixin.generate` (which is for token sequences).
         It runs in eval mode (BatchNorm uses its running statistics) without gradients, restores the training
         mode afterwards, and never touches the global RNG: noise (and default labels) come from a
-        `torch.Generator` seeded with `seed`, so the same seed gives the same images on any device. Pass a
-        `torch.Generator` as `seed` to continue one stream across calls; `seed=None` draws a fresh random seed.
+        `torch.Generator` seeded with `seed` (see "What a seed means" above: the same seed gives the same images
+        whatever `batch_size` or device). Pass a `torch.Generator` as `seed` to continue one stream across calls
+        (its numbers are drawn on its own device); `seed=None` draws a fresh random seed.
 
         `labels` (conditional models only): one int for all images, or one id per image. Left out, a conditional
         model draws labels from the same seed, uniformly or from `config.label_prior` (a self-conditioned model's
         cluster frequencies): see [`GANModel.sample_labels`].
+
+        `batch_size` bounds what one pass of the generator holds in memory (activations of `batch_size` images;
+        `None`: all at once). The result itself is `num_images` images: for very many, iterate over
+        [`GANModel.generate_batches`] instead, or use `"pil"`/`"np"`, which are built batch by batch on the CPU.
         """
+        _check_output_type(output_type)
+        batches = self.generate_batches(num_images, seed=seed, labels=labels, batch_size=batch_size)
+        if output_type == "pil":
+            return [image for batch in batches for image in to_pil_images(batch)]
+        c, s = self.config.num_channels, self.config.image_size
+        out, start = None, 0
+        for batch in batches:  # (B, C, H, W), filled into one preallocated result: no second copy of it
+            if out is None:
+                out = (torch.empty((num_images, c, s, s), device=batch.device) if output_type == "pt"
+                       else np.empty((num_images, s, s, c), dtype=np.float32))
+            out[start : start + len(batch)] = batch if output_type == "pt" else batch.permute(0, 2, 3, 1).cpu().numpy()
+            start += len(batch)
+        return out
+
+    def generate_batches(
+        self,
+        num_images: int = 16,
+        seed: int | torch.Generator | None = 0,
+        labels: int | list[int] | torch.Tensor | None = None,
+        batch_size: int | None = DEFAULT_BATCH_SIZE,
+    ) -> Iterator[torch.Tensor]:
+        """
+        The images of `generate(num_images, seed, labels)` as an iterator of float32 tensors `(B, C, H, W)` in
+        `[0, 1]` on the model's device, `B <= batch_size`, drawn lazily: memory stays bounded by one batch however
+        many images are asked for (e.g. to score or write 10**7 samples).
+        """
+        rng, labels = self._prepare_sampling(num_images, seed, labels, batch_size)
+        for noise, batch_labels in self._latent_batches(num_images, rng, labels, batch_size or num_images):
+            yield self._decode(noise, batch_labels)
+
+    def interpolate(
+        self,
+        seed_a: int | torch.Generator,
+        seed_b: int | torch.Generator,
+        steps: int = 8,
+        label: int | None = None,
+        method: str = "slerp",
+        output_type: str = "pt",
+    ) -> torch.Tensor | np.ndarray | list[Image.Image]:
+        """
+        `steps` images along a path in latent space from the image of `generate(1, seed=seed_a)` to that of
+        `generate(1, seed=seed_b)` (both ends included, exactly those latents). Output as in [`GANModel.generate`].
+
+        `method="slerp"` (default) walks the great circle between the two noise vectors (Shoemake 1985; White 2016,
+        "Sampling Generative Networks"): Gaussian noise in `latent_dim` dimensions lies near the sphere of radius
+        sqrt(latent_dim), while the midpoint of a straight line between two draws has only ~0.71 of that norm, an
+        input the generator never saw in training (washed-out, averaged images). `"linear"` is the straight line.
+
+        `label` (conditional models): the class of the whole path; left out, the label `generate(1, seed=seed_a)`
+        draws (so the first image is exactly that one; the last equals `generate(1, seed=seed_b, labels=label)`).
+        """
+        _check_output_type(output_type)
+        if method not in ("slerp", "linear"):
+            raise ValueError(f"method must be 'slerp' or 'linear', got {method!r}.")
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
+            raise ValueError(f"steps must be an int >= 2 (the two ends included), got {steps!r}.")
+        z_a, label_a = self._first_latent(seed_a)  # (Z,), () or None
+        z_b, _ = self._first_latent(seed_b)
+        if label is not None:
+            _, labels = self._prepare_sampling(steps, 0, label, None)
+        else:
+            labels = None if label_a is None else label_a.expand(steps)
+        t = torch.tensor([i / (steps - 1) for i in range(steps)], dtype=torch.float64)  # exactly 0 ... 1
+        path = slerp(z_a, z_b, t) if method == "slerp" else lerp(z_a, z_b, t)  # (steps, Z)
+        images = self._decode(path, labels)
+        if output_type == "pt":
+            return images
+        if output_type == "np":
+            return images.permute(0, 2, 3, 1).cpu().numpy()
+        return to_pil_images(images)
+
+    # --- sampling internals -----------------------------------------------------------------------------------
+
+    def _prepare_sampling(self, num_images, seed, labels, batch_size) -> tuple[torch.Generator, torch.Tensor | None]:
+        """Check the arguments; the seeded generator and the user's labels as a (num_images,) tensor (or None)."""
         if isinstance(num_images, bool) or not isinstance(num_images, int) or num_images <= 0:
             raise ValueError(f"num_images must be a positive int, got {num_images!r}.")
-        if batch_size is not None and batch_size <= 0:
-            raise ValueError(f"batch_size must be positive, got {batch_size}.")
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
+                                       or batch_size <= 0):
+            raise ValueError(f"batch_size must be a positive int (or None: all at once), got {batch_size!r}.")
         if isinstance(seed, torch.Generator):
             rng = seed
         else:
             rng = torch.Generator().manual_seed(secrets.randbits(63) if seed is None else int(seed))
-        noise = self.sample_noise(num_images, rng, device="cpu")
-        if labels is None:
-            labels = self.sample_labels(num_images, rng)
-        else:
+        if labels is not None:
             if not self.config.is_conditional:
                 _check_labels(self.config, labels, num_images, "generator")  # raises: unconditional
-            labels = torch.as_tensor(labels)
+            labels = torch.as_tensor(labels).cpu()  # checked here, moved to the device batch by batch
             if labels.dim() == 0:
                 labels = labels.expand(num_images)
             _check_labels(self.config, labels, num_images, "generator")
-        batch_size = batch_size or num_images
+        return rng, labels
+
+    def _latent_batches(
+        self, num_images: int, rng: torch.Generator, labels: torch.Tensor | None, batch_size: int
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+        """(noise (B, Z), labels (B,) or None) batches of the seeded stream: drawn NOISE_BLOCK images at a time
+        (noise, then labels), handed out `batch_size` at a time, so the stream does not depend on `batch_size`."""
+        noise_parts, label_parts, have, drawn = [], [], 0, 0
+        for start in range(0, num_images, batch_size):
+            need = min(batch_size, num_images - start)
+            while have < need:  # draw the next block
+                n = min(NOISE_BLOCK, num_images - drawn)
+                noise_parts.append(self.sample_noise(n, rng, device=_rng_device(rng)))
+                block_labels = self.sample_labels(n, rng) if labels is None else labels[drawn : drawn + n]
+                label_parts.append(block_labels)
+                have, drawn = have + n, drawn + n
+            noise = noise_parts[0] if len(noise_parts) == 1 else torch.cat(noise_parts)
+            batch_labels = None if label_parts[0] is None else (
+                label_parts[0] if len(label_parts) == 1 else torch.cat(label_parts))
+            yield noise[:need], None if batch_labels is None else batch_labels[:need]
+            noise_parts, label_parts = [noise[need:]], [None if batch_labels is None else batch_labels[need:]]
+            have -= need
+
+    def _first_latent(self, seed) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The noise (Z,) and drawn label (or None) of `generate(1, seed=seed)`, on the CPU."""
+        rng, _ = self._prepare_sampling(1, seed, None, None)
+        noise, labels = next(self._latent_batches(1, rng, None, 1))
+        return noise[0].cpu(), None if labels is None else labels[0].cpu()
+
+    def _decode(self, noise: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        """One batch of latents through the generator in eval mode, without gradients: (B, C, H, W) float32.
+        The training mode is restored before returning (nothing is held across the yields of generate_batches)."""
         was_training = self.generator.training
         self.generator.eval()
         try:
             with torch.no_grad():
-                chunks = []
-                for start in range(0, num_images, batch_size):
-                    z = noise[start : start + batch_size].to(self.device)
-                    y = labels[start : start + batch_size].to(self.device) if labels is not None else None
-                    chunks.append(self.generator(z, y).float().clamp_(0, 1))
+                y = labels.to(self.device) if labels is not None else None
+                return self.generator(noise.to(self.device), y).float().clamp_(0, 1)
         finally:
             self.generator.train(was_training)
-        return torch.cat(chunks)
+
+
+def _rng_device(generator: torch.Generator | None) -> torch.device:
+    """Where a generator draws: its own device (a CUDA generator cannot fill a CPU tensor, nor the reverse)."""
+    return generator.device if generator is not None else torch.device("cpu")
+
+
+def _check_output_type(output_type: str) -> None:
+    if output_type not in OUTPUT_TYPES:
+        raise ValueError(f"output_type must be one of {OUTPUT_TYPES}, got {output_type!r}.")
+
+
+def lerp(z_a: torch.Tensor, z_b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """(Z,), (Z,), t (T,) float64 -> (T, Z) float32: (1 - t) z_a + t z_b, computed in float64 (exact at t = 0, 1)."""
+    a, b, t = z_a.double(), z_b.double(), t[:, None]
+    return ((1 - t) * a + t * b).float()
+
+
+def slerp(z_a: torch.Tensor, z_b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """(Z,), (Z,), t (T,) float64 -> (T, Z) float32 on the great circle from z_a to z_b:
+    sin((1 - t) theta) / sin(theta) z_a + sin(t theta) / sin(theta) z_b, theta the angle between them.
+    Exactly z_a at t = 0 and z_b at t = 1; a straight line when the two are (nearly) parallel."""
+    a, b = z_a.double(), z_b.double()
+    cos = torch.dot(a, b) / (a.norm() * b.norm()).clamp(min=1e-300)
+    theta = torch.arccos(cos.clamp(-1.0, 1.0))
+    if torch.sin(theta) < 1e-6:
+        return lerp(z_a, z_b, t)
+    t = t[:, None]
+    w_a, w_b = torch.sin((1 - t) * theta) / torch.sin(theta), torch.sin(t * theta) / torch.sin(theta)
+    return (w_a * a + w_b * b).float()
 
 
 # --- losses and checks for training recipes -----------------------------------------------------------------
