@@ -8,6 +8,8 @@ classes (`classicnets.CharLSTMForCausalLM`, ...) are imported on first use, and 
 transformers is imported (right away if it already is), before any Auto class can be used.
 """
 
+import importlib
+
 from ._lazy import register_when_transformers_loads
 
 __version__ = "0.1.0"
@@ -19,7 +21,10 @@ def __getattr__(name: str):
     """The model families' exports (`classicnets.GANModel`, ...), imported on first use."""
     if name.startswith("__") and name != "__all__":
         raise AttributeError(name)
-    from . import models
+    # transformers first, so that its import hook registers the families before `models` is used (importing
+    # `models` first would fire that hook half-way through it); import_module, as `from . import` recurses here.
+    importlib.import_module("transformers")
+    models = importlib.import_module(".models", __name__)
 
     if name == "__all__":
         return [*models.__all__, "__version__"]
@@ -30,6 +35,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    from . import models
-
-    return sorted({*globals(), *models.__all__})
+    return sorted({*globals(), *__getattr__("__all__")})

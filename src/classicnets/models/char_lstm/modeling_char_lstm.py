@@ -15,6 +15,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from transformers import GenerationMixin, PreTrainedModel
 from transformers import initialization as init
+from transformers.generation import GenerationMode
 from transformers.utils import ModelOutput
 
 from .configuration_char_lstm import CharLSTMConfig
@@ -244,6 +245,63 @@ class CharLSTMForCausalLM(CharLSTMPreTrainedModel, GenerationMixin):
         return CharLSTMCausalLMOutput(loss=loss, logits=logits, state=outputs.state)
 
     # --- generation: carry (h, c) from step to step -------------------------------------------------------
+    # generate() threads the state through `model_kwargs["state"]` (one of its cache names) and beam search
+    # reorders it with `_reorder_cache`. No key/value cache is ever built: (h, c) is the model's whole memory.
+
+    def generate(self, inputs: torch.Tensor | None = None, generation_config=None, **kwargs):
+        """[`~GenerationMixin.generate`], after refusing what a recurrent model cannot run.
+
+        Works: greedy search, sampling (`do_sample=True` with `temperature`, `top_k`, `top_p`, ...), beam
+        search (`num_beams > 1`) and beam sampling (`num_beams > 1, do_sample=True`), each with
+        `num_return_sequences`, left-padded batches, and `use_cache=False` (re-reads the whole prefix at every
+        step: slower, same result).
+        """
+        self._check_generation_request(generation_config, kwargs)
+        return super().generate(inputs, generation_config, **kwargs)
+
+    def _check_generation_request(self, generation_config, kwargs: dict):
+        """Raise a ValueError naming the mode or argument that the char-LSTM cannot serve, and what works."""
+        name = type(self).__name__
+        for cache_name in ("cache", "past_key_values", "cache_params"):
+            if kwargs.get(cache_name) is not None:
+                raise ValueError(
+                    f"{name}.generate() got `{cache_name}`, but an LSTM keeps no key/value cache: its "
+                    "memory is the recurrent `state` (h, c), which generate() builds from the prompt. Pass "
+                    "the whole text as the prompt instead."
+                )
+        if kwargs.get("custom_generate") is not None:
+            return  # a user-supplied decoding loop is the user's to vouch for
+        config, _ = self._prepare_generation_config(generation_config, **kwargs)
+        # Assisted and DoLa flags are checked here: with num_beams > 1 transformers only warns and drops them.
+        if (kwargs.get("assistant_model") is not None or config.prompt_lookup_num_tokens is not None
+                or config.assistant_early_exit is not None or config.use_mtp):
+            mode = GenerationMode.ASSISTED_GENERATION
+        elif config.dola_layers is not None:
+            mode = GenerationMode.DOLA_GENERATION
+        else:
+            mode = config.get_generation_mode()
+        if mode in _UNSUPPORTED_GENERATION:
+            raise ValueError(
+                f"{name} cannot run {_UNSUPPORTED_GENERATION[mode]}. What works: greedy search "
+                "(do_sample=False), sampling (do_sample=True, with temperature/top_k/top_p/...), beam search "
+                "(num_beams>1) and beam sampling (num_beams>1, do_sample=True), each with "
+                "num_return_sequences."
+            )
+        for option, why in _UNSUPPORTED_GENERATION_OPTIONS.items():
+            if getattr(config, option, None):
+                raise ValueError(f"{name}.generate() does not support {option}: {why}.")
+        copies = max(config.num_beams or 1, config.num_return_sequences or 1)
+        if kwargs.get("state") is not None and copies > 1:
+            raise ValueError(
+                "A `state` passed to generate() is not expanded for num_beams or num_return_sequences > 1: "
+                "pass the whole text as the prompt instead, or generate one sequence per prompt."
+            )
+
+    @classmethod
+    def _supports_default_dynamic_cache(cls) -> bool:
+        # Otherwise generate() builds a transformers DynamicCache and carries it under `cache` beside `state`
+        # (beam search would then reorder it instead of the state): an object that does nothing for an LSTM.
+        return False
 
     def prepare_inputs_for_generation(
         self,
@@ -251,21 +309,54 @@ class CharLSTMForCausalLM(CharLSTMPreTrainedModel, GenerationMixin):
         state: LSTMState | None = None,
         attention_mask: torch.Tensor | None = None,
         inputs_embeds: torch.Tensor | None = None,
+        use_cache: bool = True,
         **kwargs,
     ) -> dict:
-        if state is not None:
+        if state is not None and use_cache is not False:
             # The prefix is already folded into `state`: feed only the newest character, which is never padding.
             return {"input_ids": input_ids[:, -1:], "state": state, "logits_to_keep": 1}
         if input_ids.shape[1] == 0:
             raise ValueError("The prompt is empty: give at least one character to start from.")
+        # First step, or use_cache=False: read the whole (possibly left-padded) sequence.
         return {"input_ids": input_ids, "attention_mask": attention_mask, "logits_to_keep": 1}
 
     def _update_model_kwargs_for_generation(self, outputs, model_kwargs, is_encoder_decoder=False, num_new_tokens=1):
-        model_kwargs["state"] = outputs.state
+        if model_kwargs.get("use_cache", True) is not False:
+            model_kwargs["state"] = outputs.state  # (L, B * beams, H) each
         return super()._update_model_kwargs_for_generation(outputs, model_kwargs, is_encoder_decoder, num_new_tokens)
 
     def _reorder_cache(self, state: LSTMState, beam_idx: torch.LongTensor) -> LSTMState:
+        """Beam search: new row i is old row `beam_idx[i]`. state (L, B * beams, H) each."""
         return tuple(s.index_select(1, beam_idx.to(s.device)) for s in state)
+
+
+# generate() modes the char-LSTM refuses, and why.
+_UNSUPPORTED_GENERATION = {
+    GenerationMode.ASSISTED_GENERATION: (
+        "assisted decoding (assistant_model, prompt_lookup_num_tokens, assistant_early_exit, use_mtp): it "
+        "rolls the model back past rejected draft tokens, and an LSTM state cannot be rewound"
+    ),
+    GenerationMode.CONTRASTIVE_SEARCH: (
+        "contrastive search (penalty_alpha with top_k): it compares each candidate with the hidden states of "
+        "all earlier positions, which a recurrent model does not keep"
+    ),
+    GenerationMode.DOLA_GENERATION: (
+        "DoLa decoding (dola_layers): it contrasts the logits of early and late transformer layers"
+    ),
+    GenerationMode.GROUP_BEAM_SEARCH: (
+        "group beam search (num_beam_groups > 1): transformers moved it to a Hub custom_generate repository "
+        "written for key/value caches"
+    ),
+    GenerationMode.CONSTRAINED_BEAM_SEARCH: (
+        "constrained beam search (constraints, force_words_ids): transformers moved it to a Hub "
+        "custom_generate repository written for key/value caches"
+    ),
+}
+_UNSUPPORTED_GENERATION_OPTIONS = {
+    "output_attentions": "an LSTM has no attention weights",
+    "output_hidden_states": "use model(ids).last_hidden_state for the top layer's outputs",
+    "prefill_chunk_size": "chunked prefill fills a key/value cache; the LSTM reads the prompt in one pass",
+}
 
 
 def next_token_loss(logits: torch.Tensor, labels: torch.LongTensor) -> torch.Tensor:

@@ -19,24 +19,25 @@ class CharTokenizer(PreTrainedTokenizer):
     appear *inside text* are treated as ordinary characters (`split_special_tokens=True`), so a corpus that
     contains the literal text `<eos>` round-trips too.
 
-    Build one with [`CharTokenizer.from_corpus`]; encode a whole corpus fast with [`encode_corpus`].
+    Build one with [`CharTokenizer.from_corpus`]; encode a whole corpus fast with [`encode_corpus`]. Its
+    `vocab.json` maps each token (one character, or a special token) to its own id, the ids 0..N-1; a file that
+    breaks this is refused on load with the file and the problem named.
     """
 
     vocab_files_names = VOCAB_FILES_NAMES
     model_input_names = ["input_ids", "attention_mask"]
 
     def __init__(self, vocab_file: str | None = None, characters: Iterable[str] | None = None, **kwargs):
-        if (vocab_file is None) == (characters is None):
-            raise ValueError("CharTokenizer needs exactly one of vocab_file or characters.")
-        if vocab_file is not None:
-            with open(vocab_file, encoding="utf-8") as f:
-                self.encoder: dict[str, int] = json.load(f)
-        else:
-            self.encoder = _build_vocab(characters)
-        self.decoder = {i: t for t, i in self.encoder.items()}
-        self._build_lookup()
         for name, token in SPECIAL_TOKENS.items():
             kwargs.setdefault(name, token)
+        if vocab_file is not None and characters is not None:
+            raise ValueError("CharTokenizer takes vocab_file or characters, not both.")
+        if characters is not None:
+            self.encoder: dict[str, int] = _build_vocab(characters)
+        else:
+            self.encoder = _read_vocab_file(vocab_file, kwargs)
+        self.decoder = {i: t for t, i in self.encoder.items()}
+        self._build_lookup()
         kwargs.setdefault("split_special_tokens", True)
         kwargs.setdefault("clean_up_tokenization_spaces", False)
         kwargs.setdefault("padding_side", "left")  # generation pads on the left
@@ -107,6 +108,105 @@ def _build_vocab(characters: Iterable[str]) -> dict[str, int]:
             raise ValueError(f"Characters must be single code points, got {ch!r}.")
         vocab.setdefault(ch, len(vocab))
     return vocab
+
+
+_HOW_TO_FIX = (
+    "Re-save the tokenizer with tokenizer.save_pretrained(folder), or build it with "
+    "CharTokenizer.from_corpus(text)."
+)
+
+
+def _read_vocab_file(vocab_file: str | None, kwargs: dict) -> dict[str, int]:
+    """Load vocab.json, refusing anything that would not decode back to the encoded text (`_check_vocab`)."""
+    if vocab_file is None:
+        where = kwargs.get("name_or_path")  # set by from_pretrained: the folder or Hub id it looked in
+        if not where:
+            raise ValueError("CharTokenizer needs vocab_file (a vocab.json) or characters. " + _HOW_TO_FIX)
+        kind = "folder" if kwargs.get("is_local", os.path.isdir(str(where))) else "Hub repository"
+        raise ValueError(
+            f"No {VOCAB_FILES_NAMES['vocab_file']} in the {kind} {str(where)!r}: a CharTokenizer cannot load "
+            f"without it. {_HOW_TO_FIX}"
+        )
+    # ValueError, not OSError: from_pretrained swaps any OSError for a vague "Unable to load vocabulary".
+    if not os.path.isfile(vocab_file):
+        raise ValueError(f"The vocabulary file {vocab_file!r} does not exist. {_HOW_TO_FIX}")
+    try:
+        with open(vocab_file, encoding="utf-8") as f:
+            vocab = json.load(f)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{vocab_file} is not a UTF-8 JSON file ({err}). {_HOW_TO_FIX}") from err
+    # Special tokens need an id: in vocab.json, or among the added tokens of tokenizer_config.json.
+    added = {int(i): str(token) for i, token in (kwargs.get("added_tokens_decoder") or {}).items()}
+    required = {name: str(kwargs[name]) for name in SPECIAL_TOKENS if kwargs.get(name) is not None}
+    required = {name: token for name, token in required.items() if token not in added.values()}
+    problem = _check_vocab(vocab, _special_token_strings(kwargs), required)
+    problem = problem or _check_added_tokens(vocab, added)
+    if problem:
+        raise ValueError(f"Invalid vocabulary file {vocab_file}: {problem}. {_HOW_TO_FIX}")
+    return vocab
+
+
+def _special_token_strings(kwargs: dict) -> set[str]:
+    """The entries allowed to be longer than one character: the four that `from_corpus` writes, and every
+    special or added token the tokenizer config names (as str, or AddedToken whose str() is its content)."""
+    named = {str(kwargs[name]) for name in SPECIAL_TOKENS if kwargs.get(name) is not None}
+    extra = []
+    for key in ("extra_special_tokens", "additional_special_tokens"):
+        value = kwargs.get(key) or []
+        extra += list(value.values()) if isinstance(value, dict) else list(value)
+    extra += list((kwargs.get("added_tokens_decoder") or {}).values())
+    return set(SPECIAL_TOKENS.values()) | named | {str(getattr(token, "content", token)) for token in extra}
+
+
+def _check_vocab(vocab, special_tokens: set[str], required: dict[str, str]) -> str | None:
+    """What makes `vocab` unusable as {token: id}, or None. A valid vocabulary maps each single character and
+    each special token to its own id, the ids being exactly 0..N-1 (the rows of the model's embedding), and
+    holds the `required` special tokens ({"unk_token": "<unk>", ...})."""
+    if not isinstance(vocab, dict):
+        return f"expected a JSON object mapping each token to its id, got a JSON {type(vocab).__name__}"
+    for token, index in vocab.items():
+        if not isinstance(token, str):  # cannot come from JSON, but from a dict built in Python
+            return f"token {token!r} is a {type(token).__name__}, not a string"
+        if not token:
+            return "it has an empty-string token"
+        if len(token) > 1 and token not in special_tokens:
+            return (f"entry {token!r} is neither a single character nor one of the special tokens "
+                    f"{sorted(special_tokens)}")
+        if not isinstance(index, int) or isinstance(index, bool):
+            return f"the id of {token!r} is {index!r}, not an integer"
+    by_id: dict[int, list[str]] = {}
+    for token, index in vocab.items():
+        by_id.setdefault(index, []).append(token)
+    shared = {index: tokens for index, tokens in by_id.items() if len(tokens) > 1}
+    if shared:
+        index, tokens = min(shared.items())
+        return f"tokens {tokens} share id {index} (each token needs its own id)"
+    expected = set(range(len(vocab)))
+    if set(by_id) != expected:
+        missing, extra = sorted(expected - set(by_id)), sorted(set(by_id) - expected)
+        return (f"ids must be exactly 0..{len(vocab) - 1} for its {len(vocab)} tokens, but "
+                f"{_preview(missing)} are missing and {_preview(extra)} lie outside that range")
+    for name, token in required.items():
+        if token not in vocab:
+            return f"it lacks the {name} {token!r} that the tokenizer uses"
+    return None
+
+
+def _check_added_tokens(vocab: dict[str, int], added: dict[int, str]) -> str | None:
+    """The added tokens of tokenizer_config.json ({id: token}) must agree with vocab.json where they meet."""
+    decoder = {index: token for token, index in vocab.items()}
+    for index, token in sorted(added.items()):
+        if index in decoder and decoder[index] != token:
+            return (f"it gives id {index} to {decoder[index]!r}, but tokenizer_config.json gives that id to "
+                    f"the added token {token!r}")
+        if token in vocab and vocab[token] != index:
+            return f"it gives {token!r} id {vocab[token]}, but tokenizer_config.json gives it id {index}"
+    return None
+
+
+def _preview(ids: list[int], limit: int = 5) -> str:
+    shown = ", ".join(map(str, ids[:limit]))
+    return f"[{shown}{', ...' if len(ids) > limit else ''}]"
 
 
 __all__ = ["CharTokenizer"]
