@@ -4,7 +4,6 @@ handler live with the Hub code, `classicnets.hub.cli`, which imports neither tor
 import argparse
 
 
-
 def main(argv: list[str]) -> int:
     from ..hub.cli import add_push_parser
 

@@ -1,7 +1,9 @@
 """Publishing classicnets checkpoints on the Hugging Face Hub.
 
-* `push_checkpoint(checkpoint_dir, repo_id, ...)`: upload a `save_pretrained` folder in one commit, safetensors
-  only, with one clear `HubError` (never containing the token) when anything goes wrong.
+* `push_checkpoint(checkpoint_dir, repo_id, ...)`: upload a run folder of `classicnets train` (or a
+  `save_pretrained` folder) in one commit: the model (safetensors only), card, pictures, samples and metrics,
+  never the training state (`checkpoints/`), links, pickles or absolute local paths; one clear `HubError`
+  (never containing the token) when anything goes wrong.
 * `render_model_card(family, checkpoint_dir, metrics, ...)`: a `huggingface_hub.ModelCard` with Hub metadata
   (library, license, tags, datasets, pipeline tag, model-index results) from the family's Jinja2 template.
 * `cli.add_push_parser(subparsers)`: the `classicnets push` command.

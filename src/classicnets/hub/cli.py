@@ -1,4 +1,4 @@
-"""`classicnets push`: upload a saved checkpoint folder to the Hugging Face Hub.
+"""`classicnets push`: upload a run folder or a saved checkpoint folder to the Hugging Face Hub.
 
 Wired into the main CLI with `add_push_parser(subparsers)`, which registers the sub-command and its handler
 (`func=push_command`, returning the exit status).
@@ -10,19 +10,30 @@ import argparse
 import sys
 
 DESCRIPTION = """\
-Upload a checkpoint folder written by `save_pretrained` (or `classicnets train`) to a model repo on the
-Hugging Face Hub, in one commit: config.json, the safetensors weights, tokenizer and generation config, the
-modelling code that makes it loadable with trust_remote_code=True, the README.md model card and its images.
+Upload a run folder written by `classicnets train --output_dir` (or any folder written by `save_pretrained`)
+to a model repo on the Hugging Face Hub, as it is, in one commit. The repo is created if it does not exist.
+Everything is checked locally before anything is sent; the local folder is never modified.
 
-The repo is created if it does not exist. Pickle weights (*.bin, *.pt, *.pth, *.pkl, *.pickle, *.ckpt) are
-refused: only safetensors are published. The local folder is never modified.
+Uploaded: the safetensors weights, config.json, generation_config.json, tokenizer files, the modelling .py
+files that make it loadable with trust_remote_code=True, the README.md model card and its pictures (*.png),
+samples.txt, metrics.json, metrics.jsonl, and any other regular file not listed below.
+
+Stays local: the training state (every checkpoints/ and checkpoint-* folder: optimizer.bin, scheduler.bin,
+random_states_*.pkl, ...), *.tmp files and folders, lock files (*.lock, .classicnets.lock), TensorBoard logs
+(events.out.tfevents.* and the top-level folder holding them), .git/, .cache/, __pycache__/, *.pyc.
+
+Refused, naming the file: symbolic links (all of them, wherever they point) and other non-regular files;
+pickle files, by name (*.bin, *.pt, *.pth, *.pkl, *.pickle, *.ckpt) or by content (pickle streams, torch.save
+archives, numpy object arrays), whatever the name: only safetensors weights are published; *.safetensors files
+that do not parse as safetensors; text files (*.md, *.json, *.jsonl, *.txt, *.yaml, *.py, ...) holding the
+absolute path of the folder, of the current directory or of your home directory.
 
 Authentication, first match wins: --token, the HF_TOKEN environment variable, the token saved by
 `hf auth login`. The token needs write access to the repo's namespace."""
 
 EPILOG = """\
 examples:
-  classicnets push outputs/char-lstm/final my-org/char-lstm-shakespeare
+  classicnets push outputs/char-lstm my-org/char-lstm-shakespeare        # a run folder: checkpoints/ stay local
   classicnets push outputs/gan/final my-org/gan-mnist --private
   classicnets push outputs/char-lstm/final my-org/char-lstm --revision experiments --commit-message "3k steps"
   HF_TOKEN=hf_... classicnets push outputs/sst2/final my-org/transformer-sst2 --create-pr"""
@@ -32,13 +43,14 @@ def add_push_parser(subparsers) -> argparse.ArgumentParser:
     """Register `push` on an argparse sub-parsers object; the handler is set with `set_defaults(func=...)`."""
     parser = subparsers.add_parser(
         "push",
-        help="Upload a saved checkpoint folder to the Hugging Face Hub.",
+        help="Upload a run folder or saved checkpoint to the Hugging Face Hub (training state stays local).",
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("checkpoint_dir", metavar="CHECKPOINT_DIR",
-                        help="Folder written by save_pretrained (config.json + *.safetensors, tokenizer, README.md).")
+                        help="Run folder of `classicnets train` (its --output_dir) or a folder written by save_pretrained "
+                             "(config.json + *.safetensors, tokenizer, README.md).")
     parser.add_argument("repo_id", metavar="REPO_ID", help="Target model repo, `namespace/name` (e.g. my-org/char-lstm).")
     parser.add_argument("--private", action="store_true",
                         help="Create the repo as private (an existing repo keeps its visibility).")

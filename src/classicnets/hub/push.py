@@ -1,40 +1,86 @@
-"""Upload a saved checkpoint folder to the Hugging Face Hub, with errors that say what to do.
+"""Publish a trained run folder (or any `save_pretrained` folder) on the Hugging Face Hub, in one commit, with
+nothing of the training state, nothing outside the folder and no local path; errors say what to do.
 
     from classicnets.hub import push_checkpoint
-    info = push_checkpoint("outputs/char-lstm/final", "my-org/char-lstm-shakespeare")
+    info = push_checkpoint("outputs/char-lstm", "my-org/char-lstm-shakespeare")  # the --output_dir of a run
     print(info.commit_url)
 
-A checkpoint folder is what `save_pretrained` writes (model and tokenizer alike): `config.json`, safetensors
-weights, tokenizer and generation config files, the modelling `.py` files and `auto_map` that make it loadable
-with `trust_remote_code=True`, a `README.md` model card and any images it shows. It goes up in one commit
-(`HfApi.create_repo(exist_ok=True)` + `HfApi.upload_folder`), so the repo never holds half a checkpoint.
+The folder is pushed as it is: `classicnets train <recipe> --output_dir RUN` leaves the final model, its model
+card and its pictures at the top of RUN and the training state under `RUN/checkpoints/`. Everything below is
+decided locally, before anything is sent, and the files that pass are exactly the files committed (one
+`CommitOperationAdd` each, in one `HfApi.create_commit`), so the repo never holds half a checkpoint.
 
-Guarantees:
-* Only safetensors weights: a folder holding pickle files (`*.bin`, `*.pt`, `*.pth`, `*.pkl`, `*.pickle`,
-  `*.ckpt`) is refused before anything is sent.
-* The local folder is only read, never written.
-* Every failure is one `HubError` whose message says what happened and what to do; the token never appears in
-  it (nor in the logs this module writes), even when the Hub echoes it back.
+Uploaded: every regular file of the folder and its sub-folders that is not listed under "stays local", i.e.
+* the model: `*.safetensors` weights, `config.json` (with `auto_map`), `generation_config.json`, the tokenizer
+  files and the modelling `.py` files that make it loadable with `trust_remote_code=True`;
+* the `README.md` model card and the pictures it shows (`*.png`), `samples.txt`, `metrics.json`, `metrics.jsonl`.
+
+Stays local (never read, never sent):
+* training state: every folder named `checkpoints` or `checkpoint-*` (accelerate's `optimizer.bin`,
+  `scheduler.bin`, `random_states_0.pkl`, `custom_checkpoint_*.pkl`, `engine_state.json`, ...; the transformers
+  Trainer leaves `checkpoint-*` folders out of its pushes too);
+* `*.tmp` files and folders (a checkpoint being written) and lock files (`*.lock`, e.g. `.classicnets.lock`);
+* TensorBoard logs: `events.out.tfevents.*` files, and the whole top-level sub-folder that holds any (accelerate
+  writes `RUN/<recipe>/` with event files and an `hparams.yml`);
+* `.git/`, `.cache/`, `__pycache__/`, `.ipynb_checkpoints/`, `*.pyc`, `.DS_Store`.
+
+Refused with a `HubError` naming the files (nothing is sent):
+* symbolic links, to files or folders, wherever they point, and anything else that is not a regular file
+  (FIFO, socket, device). Choice: every link is refused, even one whose target lies inside the folder; a
+  link out of the folder is how a private key or /etc/passwd would leak, and a link inside it only duplicates a
+  file. Replace a link with a copy of its target.
+* pickle, whatever the name: names `*.bin`, `*.pt`, `*.pth`, `*.pkl`, `*.pickle`, `*.ckpt`, and by content
+  pickle streams (protocol 2-5: `\\x80` + protocol byte; protocol 0/1: a stream `pickletools` parses, checked
+  in the first MiB), torch archives (a zip holding `data.pkl`, what `torch.save` writes) and numpy arrays of
+  Python objects (`.npy`, also inside `.npz`). Only the first bytes of a file are read, and a zip's directory.
+* a `*.safetensors` file that does not parse as safetensors (8-byte little-endian header size, JSON header,
+  tensors inside the file);
+* a text file (`*.md`, `*.txt`, `*.json`, `*.jsonl`, `*.yaml`, `*.yml`, `*.py`, `*.csv`, `*.tsv`, `*.cfg`,
+  `*.toml`, `*.ini`, `*.html`) holding the absolute path of the folder, of the current directory or of the home
+  directory (the first 4 MiB of each file are searched);
+* a folder without `*.safetensors` weights or `config.json` at the top.
+
+The local folder is only read, never written. Every failure is one `HubError` whose message says what happened
+and what to do; the token never appears in it (nor in the logs this module writes), even when the Hub echoes it
+back.
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import fnmatch
+import io
+import json
 import logging
 import os
+import pickletools
 import re
+import stat
+import struct
+import zipfile
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["HubError", "push_checkpoint", "PICKLE_PATTERNS", "IGNORE_PATTERNS", "scrub_token"]
+__all__ = ["HubError", "push_checkpoint", "PICKLE_PATTERNS", "IGNORE_PATTERNS", "LOCAL_DIR_PATTERNS",
+           "TEXT_SUFFIXES", "scrub_token"]
 
 # Weight formats that unpickle arbitrary code on load: never uploaded.
 PICKLE_PATTERNS = ("*.bin", "*.pt", "*.pth", "*.pkl", "*.pickle", "*.ckpt")
-# Left out of the upload (besides huggingface_hub's own .git/ and .cache/huggingface/ rules).
-IGNORE_PATTERNS = ["__pycache__/*", "*/__pycache__/*", "*.pyc", ".DS_Store", "*/.DS_Store", "*.tmp", "*.lock",
-                   ".ipynb_checkpoints/*"]
-_DEFAULT_IGNORED_DIRS = (".git", ".cache")
+# Folders that stay local with everything in them (matched against each folder's name, at any depth).
+LOCAL_DIR_PATTERNS = ("checkpoints", "checkpoint-*", "*.tmp", ".git", ".cache", "__pycache__", ".ipynb_checkpoints")
+# Files that stay local (matched against the file's name).
+IGNORE_PATTERNS = ("*.tmp", "*.lock", "events.out.tfevents.*", "*.pyc", ".DS_Store")
+_TENSORBOARD_EVENTS = "events.out.tfevents.*"
+# Text files searched for absolute local paths, and how much of each.
+TEXT_SUFFIXES = (".md", ".txt", ".json", ".jsonl", ".yaml", ".yml", ".py", ".csv", ".tsv", ".cfg", ".toml", ".ini",
+                 ".html")
+_TEXT_SCAN_BYTES = 4 << 20
+_PICKLE_SCAN_BYTES = 1 << 20  # protocol 0/1 pickles are parsed this far
+# Opcodes that can open a protocol 0/1 pickle (they need nothing on the stack): '(', 'c', ']', '}', 'N', ...
+_OLD_PICKLE_START = frozenset(op.code.encode("latin-1") for op in pickletools.opcodes
+                              if op.proto <= 1 and not op.stack_before)
 _TOKEN_LIKE = re.compile(r"\bhf_[A-Za-z0-9]{20,}\b")  # real tokens: hf_ + 34 letters and digits
 
 
@@ -56,50 +102,301 @@ def scrub_token(text: str, token: str | None = None) -> str:
     return _TOKEN_LIKE.sub("hf_***", text)
 
 
-def _iter_files(root: Path):
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in _DEFAULT_IGNORED_DIRS and d != "__pycache__"]
+def _matches(name: str, patterns) -> bool:
+    return any(fnmatch.fnmatchcase(name.lower(), p.lower()) for p in patterns)
+
+
+def _listing(paths: list[str], limit: int = 10) -> str:
+    """`a, b, c ...` on one line (a name with a newline in it stays on one line too)."""
+    shown = [p if p.isprintable() else repr(p) for p in paths[:limit]]
+    return ", ".join(shown) + (f" (and {len(paths) - limit} more)" if len(paths) > limit else "")
+
+
+def _refuse(message: str) -> HubError:
+    return HubError(message, reason="checkpoint")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# What goes up, what stays local
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _plan(root: Path) -> tuple[list[str], list[str], list[str]]:
+    """Walk `root` without following links: (regular files to upload, links, other non-regular files), as
+    sorted posix paths relative to `root`. Folders and files that stay local are left out of all three."""
+    files, links, special, events = [], [], [], []
+    for dirpath, dirnames, filenames in os.walk(root):  # followlinks=False: a linked folder is never entered
+        here = Path(dirpath)
+        kept = []
+        for name in dirnames:
+            rel = (here / name).relative_to(root).as_posix()
+            if _matches(name, LOCAL_DIR_PATTERNS):
+                continue
+            if (here / name).is_symlink():
+                links.append(rel)
+            else:
+                kept.append(name)
+        dirnames[:] = kept
         for name in filenames:
-            yield (Path(dirpath) / name).relative_to(root).as_posix()
+            rel = (here / name).relative_to(root).as_posix()
+            if fnmatch.fnmatchcase(name, _TENSORBOARD_EVENTS):
+                events.append(rel)
+            if _matches(name, IGNORE_PATTERNS):
+                continue
+            mode = os.lstat(here / name).st_mode
+            (links if stat.S_ISLNK(mode) else files if stat.S_ISREG(mode) else special).append(rel)
+    # A TensorBoard log folder stays local as a whole (hparams.yml and all): the top-level folder of each event
+    # file. Event files at the top of the run are left out by IGNORE_PATTERNS alone.
+    tensorboard = {e.split("/")[0] + "/" for e in events if "/" in e}
+    if tensorboard:
+        logger.info("Leaving TensorBoard logs local: %s", ", ".join(sorted(tensorboard)))
+
+    def upload(paths):
+        return sorted(p for p in paths if not p.startswith(tuple(tensorboard)))
+
+    return upload(files), upload(links), upload(special)
 
 
 def _check_checkpoint(checkpoint_dir: Path) -> list[str]:
-    """The files that will be uploaded; a `HubError` for a folder that must not or cannot be pushed."""
+    """The files that will be uploaded, relative to `checkpoint_dir`; a `HubError` for a folder that must not or
+    cannot be pushed."""
     if not checkpoint_dir.exists():
-        raise HubError(f"Checkpoint folder {checkpoint_dir} does not exist. Pass the folder that "
-                       "`save_pretrained` (or `classicnets train`) wrote.", reason="checkpoint")
+        raise _refuse(f"Checkpoint folder {checkpoint_dir} does not exist. Pass the folder that "
+                      "`save_pretrained` (or `classicnets train --output_dir`) wrote.")
     if not checkpoint_dir.is_dir():
-        raise HubError(f"{checkpoint_dir} is a file, not a checkpoint folder. Pass the folder that "
-                       "`save_pretrained` wrote.", reason="checkpoint")
-    files = [f for f in _iter_files(checkpoint_dir)
-             if not any(fnmatch.fnmatch(f, pattern) for pattern in IGNORE_PATTERNS)]
-    pickles = sorted(f for f in files if any(fnmatch.fnmatch(f.lower(), p) for p in PICKLE_PATTERNS))
-    if pickles:
-        hint = ""
-        if any(Path(f).name.startswith(("optimizer", "scheduler", "random_states")) for f in pickles) or (
-            checkpoint_dir / "engine_state.json"
-        ).exists():
-            hint = (" This looks like a training-state checkpoint (optimizer, scheduler, RNG states): push the "
-                    "exported model folder instead, the one `save_pretrained` writes.")
-        raise HubError(
-            f"Refusing to upload pickle files from {checkpoint_dir}: {', '.join(pickles[:10])}"
-            f"{' ...' if len(pickles) > 10 else ''}. Pickle files run arbitrary code when loaded; classicnets "
-            "only publishes safetensors weights. Re-save the model with `model.save_pretrained(folder)` "
-            "(safetensors is the default) and delete the pickle files, or push a folder without them." + hint,
-            reason="checkpoint",
-        )
+        raise _refuse(f"{checkpoint_dir} is a file, not a checkpoint folder. Pass the folder that "
+                      "`save_pretrained` (or `classicnets train --output_dir`) wrote.")
+    files, links, special = _plan(checkpoint_dir)
+    if links:
+        shown = [f"{link} -> {os.readlink(checkpoint_dir / link)}" for link in links]
+        raise _refuse(f"Refusing to upload symbolic links from {checkpoint_dir}: {_listing(shown)}. classicnets "
+                      "pushes regular files only, so that nothing outside the folder can leak. Replace each link "
+                      "with a copy of the file it points to, or move it out of the folder.")
+    if special:
+        raise _refuse(f"Refusing to upload {_listing(special)} from {checkpoint_dir}: not regular files (FIFO, "
+                      "socket or device). Move them out of the folder.")
+    _check_no_pickle(checkpoint_dir, files)
+    _check_safetensors(checkpoint_dir, files)
     if not any(f.endswith(".safetensors") for f in files):
-        raise HubError(f"No safetensors weights (*.safetensors) in {checkpoint_dir}: it does not look like a "
-                       "folder written by `save_pretrained`. Save the model there first.", reason="checkpoint")
+        raise _refuse(f"No safetensors weights (*.safetensors) in {checkpoint_dir}: it does not look like a "
+                      "folder written by `save_pretrained`. Save the model there first.")
     if "config.json" not in files:
-        raise HubError(f"No config.json in {checkpoint_dir}: it does not look like a folder written by "
-                       "`save_pretrained`, and the Hub copy could not be loaded with from_pretrained. Save the "
-                       "model there with `model.save_pretrained(folder)`.", reason="checkpoint")
+        raise _refuse(f"No config.json in {checkpoint_dir}: it does not look like a folder written by "
+                      "`save_pretrained`, and the Hub copy could not be loaded with from_pretrained. Save the "
+                      "model there with `model.save_pretrained(folder)`.")
+    _check_no_local_paths(checkpoint_dir, files)
     if "README.md" not in files:
         logger.warning("%s has no README.md model card; the Hub repo will have none. Render one with "
                        "classicnets.hub.render_model_card(...).save('%s/README.md') before pushing.",
                        checkpoint_dir, checkpoint_dir)
     return files
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Pickle, by name and by content
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _check_no_pickle(root: Path, files: list[str]) -> None:
+    by_name = [f for f in files if _matches(Path(f).name, PICKLE_PATTERNS)]
+    by_content = {}
+    for f in files:
+        if f not in by_name and not f.lower().endswith(".safetensors"):  # those are parsed as safetensors
+            what = _pickle_kind(root / f)
+            if what:
+                by_content[f] = what
+    if not by_name and not by_content:
+        return
+    found = by_name + [f"{f} ({what})" for f, what in by_content.items()]
+    hint = ""
+    if any(Path(f).name.startswith(("optimizer", "scheduler", "random_states")) for f in by_name) or (
+        root / "engine_state.json"
+    ).exists():
+        hint = (" This looks like a training-state checkpoint (optimizer, scheduler, RNG states): push the run "
+                "folder (the --output_dir of `classicnets train`), whose checkpoints/ stay local, or the folder "
+                "`save_pretrained` writes.")
+    raise _refuse(
+        f"Refusing to upload pickle files from {root}: {_listing(found)}. Pickle files run arbitrary code when "
+        "loaded; classicnets only publishes safetensors weights. Re-save the model with "
+        "`model.save_pretrained(folder)` (safetensors is the default) and delete the pickle files, or push a "
+        "folder without them." + hint)
+
+
+def _pickle_kind(path: Path) -> str | None:
+    """What pickle `path` holds, judged from its first bytes (and a zip's directory), or None."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(min(size, _PICKLE_SCAN_BYTES))
+    if head[:1] == b"\x80":  # PROTO opcode: protocol 2+ pickles, torch.save's legacy format
+        # (A safetensors file whose header size starts with 0x80 0x02..0x05 is not a pickle.)
+        is_pickle = len(head) > 1 and 2 <= head[1] <= 5 and _pickle_ops(head, enough=3)
+        if is_pickle and _safetensors_problem(path) is not None:
+            return f"a protocol {head[1]} pickle stream"
+        return None
+    if head[:1] in _OLD_PICKLE_START and _is_old_pickle(head, whole=len(head) == size):
+        return "a protocol 0/1 pickle stream"
+    if head[:6] == b"\x93NUMPY" and _npy_holds_objects(head):
+        return "a numpy array of Python objects, which is pickled"
+    if head[:4] == b"PK\x03\x04":
+        return _zip_pickles(path)
+    return None
+
+
+def _pickle_ops(data: bytes, *, enough: int) -> bool:
+    """True if `data` reads as `enough` pickle opcodes in a row, or as a whole stream up to STOP."""
+    count = 0
+    try:
+        for opcode, _, _ in pickletools.genops(data):
+            count += 1
+            if count >= enough or opcode.name == "STOP":
+                return True
+    except Exception:  # noqa: BLE001  (any malformed stream: not a pickle as far as we can tell)
+        return False
+    return False
+
+
+def _is_old_pickle(head: bytes, *, whole: bool) -> bool:
+    """Protocol 0/1 pickles are printable-looking, and text may start like one (`(`, `c`, `]`, `N`): require a
+    complete stream that pickletools can disassemble with a consistent stack and memo, or, for a file longer
+    than the window, a thousand opcodes in a row (no text gets that far)."""
+    try:
+        pickletools.dis(head, out=io.StringIO())
+        return True
+    except Exception:  # noqa: BLE001
+        pass
+    return not whole and _pickle_ops(head, enough=1000)
+
+
+def _npy_holds_objects(head: bytes) -> bool:
+    """A `.npy` header (magic, version, header size, a dict literal) whose dtype has an object field."""
+    try:
+        major = head[6]
+        width = 2 if major == 1 else 4
+        (length,) = struct.unpack("<H" if width == 2 else "<I", head[8:8 + width])
+        header = ast.literal_eval(head[8 + width:8 + width + length].decode("latin-1"))
+        return _has_object_dtype(header["descr"])
+    except Exception:  # noqa: BLE001  (unreadable header: numpy cannot load it either)
+        return False
+
+
+def _has_object_dtype(descr) -> bool:
+    if isinstance(descr, str):  # e.g. '<f4', '|O'
+        return descr.lstrip("<>|=").startswith("O")
+    if isinstance(descr, (list, tuple)):  # structured: [(name, descr[, shape]), ...]
+        return any(_has_object_dtype(field[1]) for field in descr if isinstance(field, (list, tuple)))
+    return False
+
+
+def _zip_pickles(path: Path) -> str | None:
+    """Pickles inside a zip: torch archives (`data.pkl`), `.pkl` members, numpy object arrays in a `.npz`."""
+    try:
+        with zipfile.ZipFile(path) as archive:  # reads the central directory, not the members
+            names = archive.namelist()
+            if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+                return "a torch.save archive, whose data.pkl is a pickle"
+            members = [n for n in names if _matches(Path(n).name, PICKLE_PATTERNS)]
+            if members:
+                return f"a zip archive holding pickle files ({_listing(members, 3)})"
+            for name in names:
+                if name.endswith(".npy"):
+                    with archive.open(name) as member:
+                        if _npy_holds_objects(member.read(1 << 16)):
+                            return f"a zip archive holding a numpy array of Python objects ({name})"
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+        return None  # not a readable zip: torch.load / numpy.load cannot open it either
+    return None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# safetensors files must be safetensors
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _check_safetensors(root: Path, files: list[str]) -> None:
+    problems = []
+    for f in files:
+        if f.lower().endswith(".safetensors"):
+            problem = _safetensors_problem(root / f)
+            if problem:
+                problems.append(f"{f} ({problem})")
+    if problems:
+        raise _refuse(f"Refusing to upload corrupt safetensors files from {root}: {_listing(problems)}. Re-save "
+                      "the model with `model.save_pretrained(folder)`, or remove the file.")
+
+
+def _safetensors_problem(path: Path) -> str | None:
+    """None for a well-formed safetensors file: u64 little-endian header size N, N bytes of JSON header mapping
+    tensor names to {dtype, shape, data_offsets}, offsets inside the data that follows. Else what is wrong."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        if size < 8:
+            return f"{size} bytes, shorter than the 8-byte header size"
+        (length,) = struct.unpack("<Q", f.read(8))
+        if length > min(size - 8, 100 << 20):  # the safetensors format caps the header at 100 MB
+            return f"header size {length} does not fit in the file"
+        try:
+            header = json.loads(f.read(length))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return "the header is not JSON"
+    if not isinstance(header, dict):
+        return "the header is not a JSON object"
+    data_size = size - 8 - length
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        offsets = entry.get("data_offsets") if isinstance(entry, dict) else None
+        if not (isinstance(offsets, list) and len(offsets) == 2 and all(isinstance(o, int) for o in offsets)
+                and 0 <= offsets[0] <= offsets[1] <= data_size and "dtype" in entry and "shape" in entry):
+            return f"tensor {name!r} has no valid dtype, shape and data_offsets within the file"
+    return None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# No absolute local path leaves the machine
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _local_paths(root: Path) -> dict[str, str]:
+    """The absolute paths that must not be published: {path: what it is}, most specific first."""
+    candidates = [(root.absolute(), "the folder being pushed"), (root.resolve(), "the folder being pushed")]
+    for where, what in ((Path.cwd, "the current directory"), (Path.home, "your home directory")):
+        with contextlib.suppress(OSError, RuntimeError):  # a deleted current directory, no HOME: nothing to find
+            candidates += [(where(), what), (where().resolve(), what)]
+    found: dict[str, str] = {}
+    for path, what in candidates:
+        text = str(path).rstrip("/")
+        if text and text not in found:  # "/" itself (a cwd or HOME of /) would match every path: skipped
+            found[text] = what
+    return found
+
+
+def _check_no_local_paths(root: Path, files: list[str]) -> None:
+    paths = _local_paths(root)
+    if not paths:
+        return
+    # A whole path, not the tail of a longer one (`/x/home/me`) nor a sibling (`/home/me2`, `/home/me.bak`).
+    alternatives = b"|".join(re.escape(os.fsencode(p)) for p in sorted(paths, key=len, reverse=True))
+    pattern = re.compile(rb"(?<![\w.~-])(?:" + alternatives + rb")(?![\w-]|\.\w)")
+    leaks = []
+    for f in files:
+        if not f.lower().endswith(TEXT_SUFFIXES):
+            continue
+        with open(root / f, "rb") as handle:
+            text = handle.read(_TEXT_SCAN_BYTES)
+        match = pattern.search(text)
+        if match:
+            path = os.fsdecode(match.group())
+            line = text.count(b"\n", 0, match.start()) + 1
+            leaks.append(f"{f} line {line} has {path} ({paths[path]})")
+    if leaks:
+        raise _refuse(f"Refusing to upload absolute local paths from {root}: {_listing(leaks)}. They say where "
+                      "files live on this machine and mean nothing on the Hub. Make them relative (e.g. to the "
+                      "run folder) or remove them, then push again.")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The push
+# --------------------------------------------------------------------------------------------------------------
 
 
 def push_checkpoint(
@@ -114,10 +411,12 @@ def push_checkpoint(
     endpoint: str | None = None,
 ):
     """
-    Upload `checkpoint_dir` (a `save_pretrained` folder) to the model repo `repo_id` in one commit.
+    Upload `checkpoint_dir` (a run folder of `classicnets train`, or a `save_pretrained` folder) to the model repo
+    `repo_id` in one commit: the model, its card, pictures, samples and metrics; never the training state (see
+    the module docstring for exactly what goes up, what stays local and what is refused).
 
     Args:
-        checkpoint_dir: The folder to upload. Only read; pickle weights are refused.
+        checkpoint_dir: The folder to upload. Only read; checked in full before anything is sent.
         repo_id: `namespace/name` on the Hub. Created if missing (as private if `private=True`; the visibility of
             an existing repo is left as it is).
         token: A Hub token with write access. Default: `HF_TOKEN`, else the token saved by `hf auth login`.
@@ -133,7 +432,7 @@ def push_checkpoint(
     Raises:
         HubError: with a message that says what to do; never contains the token.
     """
-    from huggingface_hub import HfApi, get_token
+    from huggingface_hub import CommitOperationAdd, HfApi, get_token
 
     root = Path(checkpoint_dir).expanduser()
     files = _check_checkpoint(root)
@@ -158,16 +457,18 @@ def push_checkpoint(
             stage = "branch"
             api.create_branch(repo_id, branch=revision, exist_ok=True, repo_type="model")
         stage = "upload"
-        logger.info("Uploading %d files from %s to %s%s", len(files), root, repo_id,
-                    f" (branch {revision})" if revision else "")
-        info = api.upload_folder(
-            folder_path=root,
-            repo_id=repo_id,
+        logger.info("Uploading %d files from %s to %s%s: %s", len(files), root, repo_id,
+                    f" (branch {revision})" if revision else "", ", ".join(files))
+        # Exactly the checked files, one commit (upload_folder would walk the folder again, follow links, and
+        # with hf_xet installed split a large folder into several commits).
+        operations = [CommitOperationAdd(path_in_repo=f, path_or_fileobj=str(root / f)) for f in files]
+        info = api.create_commit(
+            repo_id,
+            operations,
             repo_type="model",
             revision=revision if not create_pr else None,
             commit_message=message,
             create_pr=create_pr,
-            ignore_patterns=list(IGNORE_PATTERNS),
         )
     except HubError:
         raise
