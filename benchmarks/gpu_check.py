@@ -372,7 +372,7 @@ def main(argv=None) -> dict:
     if args.data_dir:
         os.environ["CLASSICNETS_DATA_MIRROR"] = str(Path(args.data_dir).resolve())
     import classicnets  # noqa: F401  (registers the Auto classes)
-    from classicnets.training.engine import machine_description
+    from classicnets.training.run_info import machine_description
 
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="gpu-check-"))
     tiny_data = write_tiny_data(work / "data") if args.tiny else None

@@ -12,7 +12,10 @@ import sys
 import warnings
 
 
-def _register() -> None:
+def _register(*, models_complete: bool = False) -> None:
+    models = sys.modules.get("classicnets.models")
+    if not models_complete and models is not None and getattr(models.__spec__, "_initializing", False):
+        return  # transformers was imported by a family mid-import: classicnets.models registers on its last line
     from .models.registry import register_all
 
     try:
@@ -50,6 +53,12 @@ def register_when_transformers_loads() -> None:
         _register()
     elif _FINDER not in sys.meta_path:
         sys.meta_path.insert(0, _FINDER)
+
+
+def register_if_transformers_loaded() -> None:
+    """The last line of `classicnets.models`: every family is complete, register them if transformers is there."""
+    if "transformers" in sys.modules:
+        _register(models_complete=True)
 
 
 def cancel() -> None:

@@ -61,7 +61,7 @@ def test_stateful_training_carries_the_detached_state_and_resets_each_epoch(tmp_
     recipe = _recipe(tmp_path)
     accelerator = FakeAccelerator()
     loader = recipe.train_dataloader(TrainingArguments(per_device_train_batch_size=2), accelerator)
-    assert recipe.carried in accelerator.registered  # checkpointed with the run
+    assert recipe.state_objects["carried_state"] is recipe.carried  # checkpointed with the run
     received, returned = [], []
     model = recipe.model
 

@@ -11,10 +11,9 @@ import contextlib
 import json
 import math
 import os
-import platform
-import shlex
+import pickle
+import shutil
 import signal
-import sys
 import time
 from pathlib import Path
 
@@ -35,6 +34,8 @@ from .arguments import TrainingArguments
 from .ema import ExponentialMovingAverage
 from .metrics import MetricsLogger
 from .recipe import Recipe
+from .run_info import command_line, machine_description, portable
+from .run_lock import RunLock
 
 # For resume tests only: hard-kill this process (SIGKILL, no clean-up) right after this optimizer step.
 CRASH_AT_STEP_ENV = "CLASSICNETS_TEST_CRASH_AT_STEP"
@@ -67,20 +68,25 @@ class Engine:
         self._paused_seconds = 0.0
         self._created = time.perf_counter()
         self.agreed_train_seconds = 0.0  # training time, the same on every process
+        self.lock = None
+        self.replaced_dir = None  # an earlier run's files, set aside by --overwrite_output_dir until the end
 
     # --- set-up -------------------------------------------------------------------------------------------
 
     def setup(self) -> None:
         args, accelerator = self.args, self.accelerator
         set_seed(args.seed)
-        if not args.resume_from_checkpoint:
-            self._claim_output_dir()
-        elif accelerator.is_main_process:
-            Path(args.output_dir).mkdir(parents=True, exist_ok=True)
+        self._lock_output_dir()
+        replaced = self._check_output_dir() if not args.resume_from_checkpoint else []
         self.recipe.show_progress = not args.disable_tqdm and accelerator.is_local_main_process
         with accelerator.main_process_first():  # datasets caches its preprocessing once
             self.recipe.build(accelerator)
         train_dataloader = self.recipe.train_dataloader(args, accelerator)
+        # Every input is read and valid: only now does an earlier run's output make way (set aside, deleted once
+        # this run has saved its model).
+        if replaced and accelerator.is_main_process:
+            self.replaced_dir = checkpointing.set_aside(args.output_dir, replaced, time.strftime("%Y%m%d-%H%M%S"))
+        accelerator.wait_for_everyone()
         models = self.recipe.models()
         optimizers = self.recipe.create_optimizers(args)
         prepared = accelerator.prepare(*models.values(), *optimizers.values(), train_dataloader)
@@ -109,42 +115,85 @@ class Engine:
                                 num_training_steps=self.max_steps or TIME_BOUND_HORIZON)
             for name, opt in self.stepped_optimizers.items()
         }
-        for scheduler in self.schedulers.values():
-            if args.max_time is not None:
+        if args.max_time is not None:
+            for scheduler in self.schedulers.values():
                 pace_by_time(scheduler, self)
-            accelerator.register_for_checkpointing(scheduler)
+        # What checkpoints carry besides accelerate's state, saved without pickle (checkpointing.finalize).
+        self.state_objects = {f"scheduler_{name}": scheduler for name, scheduler in self.schedulers.items()}
         self.ema = None
         if args.ema_decay:
             averaged = {name: accelerator.unwrap_model(self.models[name]) for name in self.recipe.ema_models}
             self.ema = ExponentialMovingAverage(averaged, args.ema_decay)
-            accelerator.register_for_checkpointing(self.ema)
+            self.state_objects["ema"] = self.ema
+        self.state_objects.update({f"recipe_{name}": obj for name, obj in self.recipe.state_objects.items()})
         self.metrics = MetricsLogger(accelerator, args.output_dir, write=tqdm.write)
         if args.report_to not in ("none", ""):
             accelerator.init_trackers(self.recipe.name, config=_flat_config(args, self.recipe.args))
         if args.resume_from_checkpoint:
             self._resume(args.resume_from_checkpoint)
 
-    def _claim_output_dir(self) -> None:
-        """A fresh run never mixes with an earlier one in the same folder: its metrics.jsonl would be appended
-        to and its checkpoints (maybe of another architecture) taken as `latest` by a later resume."""
+    def _lock_output_dir(self) -> None:
+        """One run at a time writes an output folder (a second is refused, naming the first); a resumed run first
+        clears what its killed predecessor left half-written."""
         args, accelerator = self.args, self.accelerator
-        found = [checkpointing.earlier_run(args.output_dir) if accelerator.is_main_process else None]
-        broadcast_object_list(found)  # every process raises, or none does
-        if found[0] and not args.overwrite_output_dir:
-            raise FileExistsError(
-                f"{args.output_dir} already holds a run ({found[0]}). Continue it with --resume_from_checkpoint "
-                "latest, choose another --output_dir, or pass --overwrite_output_dir to delete its checkpoints and "
-                "metrics and start afresh.")
+        self.lock = None
         if accelerator.is_main_process:
-            if found[0]:
-                checkpointing.clear_run(args.output_dir)
             Path(args.output_dir).mkdir(parents=True, exist_ok=True)
+            self.lock = RunLock(args.output_dir).acquire()
+            if args.resume_from_checkpoint:
+                removed = checkpointing.remove_leftovers(args.output_dir)
+                if removed:
+                    self.print(f"Removed what the interrupted run left half-written: {', '.join(removed)}")
         accelerator.wait_for_everyone()
+
+    def _check_output_dir(self) -> list[str]:
+        """A fresh run never mixes with, nor silently replaces, what a folder holds: an earlier run (its
+        metrics.jsonl would be appended to, its checkpoints taken as `latest`), a saved model, or anything else.
+        With --overwrite_output_dir, what a run writes is replaced (the names returned) and anything else refused."""
+        args, accelerator = self.args, self.accelerator
+        found = [checkpointing.folder_contents(args.output_dir, self.recipe.name) if accelerator.is_main_process
+                 else None]
+        broadcast_object_list(found)  # every process raises, or none does
+        ours, others = found[0]
+        if others:
+            raise FileExistsError(
+                f"{args.output_dir} holds files that no classicnets run writes ({_listing(others)}): nothing was "
+                "changed. Choose another --output_dir, or move them out first.")
+        if ours and not args.overwrite_output_dir:
+            run = checkpointing.earlier_run(args.output_dir)
+            what = f"a run ({run})" if run else f"a saved model or a run's files ({_listing(ours)})"
+            raise FileExistsError(
+                f"{args.output_dir} already holds {what}. Continue a run with --resume_from_checkpoint latest, "
+                "choose another --output_dir, or pass --overwrite_output_dir to replace it (it is kept until this "
+                "run has saved its model).")
+        return ours
 
     def _resume(self, spec: str) -> None:
         checkpoint = checkpointing.resolve_checkpoint(self.args.output_dir, spec)
-        self.accelerator.load_state(str(checkpoint))
         state = checkpointing.read_engine_state(checkpoint)
+        if state.get("recipe") not in (None, self.recipe.name):
+            raise ValueError(f"{checkpoint} was written by the {state['recipe']} recipe, not {self.recipe.name}: "
+                             f"resume it with `classicnets train {state['recipe']}`, or start a new run in another "
+                             "--output_dir.")
+        try:
+            # accelerate skips an RNG file it cannot load with a log line only: a resume would silently differ.
+            from accelerate.utils import load as safe_load
+
+            safe_load(checkpoint / f"random_states_{self.accelerator.process_index}.pkl")
+            self.accelerator.load_state(str(checkpoint))
+        except RuntimeError as err:
+            if "size mismatch" not in str(err) and "Missing key" not in str(err):
+                raise
+            raise ValueError(
+                f"{checkpoint} holds a model of another shape than this run builds (another corpus or vocabulary, "
+                "or other architecture options). Resume with the data and options of the run that wrote it, or "
+                f"start a new run in another --output_dir. ({str(err).splitlines()[0][:200]})") from None
+        except pickle.UnpicklingError as err:
+            raise ValueError(
+                f"{checkpoint} holds a training-state file with something other than tensors and numbers; it is "
+                "refused rather than executed (a checkpoint folder from someone else is code). Start a new run, "
+                f"or resume from a checkpoint you made. ({str(err).splitlines()[0][:200]})") from None
+        checkpointing.load_objects(checkpoint, self.state_objects)
         self.global_step = state["global_step"]
         self.epoch = state["epoch"]
         self.batches_done_in_epoch = state["batches_done_in_epoch"]
@@ -155,13 +204,21 @@ class Engine:
     # --- the loop -----------------------------------------------------------------------------------------
 
     def train(self) -> dict:
+        try:
+            return self._train()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+
+    def _train(self) -> dict:
         self.setup()
         args, accelerator = self.args, self.accelerator
         self.print(self.recipe.describe(self))
         progress = tqdm(total=self.max_steps, initial=self.global_step, desc=f"train {self.recipe.name}",
                         disable=args.disable_tqdm or not accelerator.is_local_main_process, dynamic_ncols=True)
         crash_at = int(os.environ.get(CRASH_AT_STEP_ENV, "0"))
-        stop_reason, running = None, {}
+        # A resumed run may already be at its end (killed during its final evaluation or save): no step past it.
+        stop_reason, running = self._stop_reason(), {}
         start = time.perf_counter() - self.train_seconds
 
         while stop_reason is None:
@@ -272,7 +329,8 @@ class Engine:
             state = {"global_step": self.global_step, "epoch": self.epoch,
                      "batches_done_in_epoch": self.batches_done_in_epoch, "train_seconds": self.train_seconds,
                      "recipe": self.recipe.name}
-            checkpointing.finalize(self.args.output_dir, self.global_step, state, self.args.save_total_limit)
+            checkpointing.finalize(self.args.output_dir, self.global_step, state, self.args.save_total_limit,
+                                   objects=self.state_objects)
         accelerator.wait_for_everyone()
         self._paused_seconds += time.perf_counter() - started
 
@@ -294,9 +352,12 @@ class Engine:
                        "final": final_metrics,
                        "history": [r for r in self.metrics.records() if r["kind"] == "eval"],
                        "training_arguments": vars(self.args), "recipe_arguments": vars(self.recipe.args)}
+            summary = portable(summary, Path.cwd())  # what leaves the machine holds no absolute local path
             (out / "metrics.json").write_text(json.dumps(summary, indent=2, default=str))
             self.recipe.plot(self.metrics.records(), out)
             self.recipe.write_model_card(out, summary)
+            if self.replaced_dir is not None:  # the new run is saved: the one it replaces can go
+                shutil.rmtree(self.replaced_dir, ignore_errors=True)
             self.print(f"Saved the model, metrics.json and plots to {out}")
             if self.args.push_to_hub:
                 from ..hub.push import push_checkpoint
@@ -333,6 +394,10 @@ def planned_steps(args: TrainingArguments, steps_per_epoch: int) -> int | None:
     if args.num_train_epochs is None and args.max_time is not None:
         return None
     return math.ceil((args.num_train_epochs or 1.0) * steps_per_epoch)
+
+
+def _listing(names: list[str], limit: int = 6) -> str:
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def no_batch_message(dataloader, args: TrainingArguments, num_processes: int) -> str:
@@ -397,25 +462,6 @@ def pace_by_time(scheduler, engine: "Engine") -> None:
         return lr_at
 
     scheduler.lr_lambdas = [paced(f) for f in scheduler.lr_lambdas]
-
-
-def command_line(num_processes: int) -> str:
-    """The command that started this run, as a user would type it again."""
-    command = "classicnets " + shlex.join(sys.argv[1:])
-    if num_processes > 1:
-        command = f"accelerate launch --num_processes {num_processes} -m {command}"
-    return command
-
-
-def machine_description() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
-    except OSError:
-        pass
-    gpu = f", {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""
-    return f"{cpu}, {os.cpu_count()} CPU cores, {torch.get_num_threads()} torch threads{gpu}, torch {torch.__version__}"
 
 
 def _flat_config(*dataclasses) -> dict:

@@ -2,6 +2,7 @@
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 from .checkpointing import METRICS_LOG
@@ -30,9 +31,19 @@ class MetricsLogger:
             self.path.write_text("".join(json.dumps(r) + "\n" for r in kept))
 
     def records(self) -> list[dict]:
+        """The logged records; a line a kill tore half-way through writing is dropped with a warning."""
         if not self.path.exists():
             return []
-        return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+        records = []
+        for number, line in enumerate(self.path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                warnings.warn(f"{self.path}, line {number}: not a whole record (a run killed while writing it?); "
+                              "dropped.", stacklevel=2)
+        return records
 
 
 def _plain(value):

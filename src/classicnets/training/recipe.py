@@ -27,6 +27,12 @@ class Recipe:
         self.train_dataset = None
         self.collate_fn = None
         self.show_progress = True  # the engine sets it from --disable_tqdm (and the process rank) before `build`
+        self.state_objects: dict = {}  # name -> object with state_dict/load_state_dict, carried by checkpoints
+
+    def register_state(self, name: str, obj) -> None:
+        """Have checkpoints carry `obj` (its `state_dict()`: tensors, numbers, strings, lists and dicts; saved as
+        safetensors and JSON, never pickled), so that a resumed run continues with it."""
+        self.state_objects[name] = obj
 
     # --- required -----------------------------------------------------------------------------------------
 
@@ -88,6 +94,7 @@ class Recipe:
         if self.card_family is None:
             return None
         from ..hub.model_card import card_dataset, render_model_card, run_history_markdown
+        from .run_info import portable
 
         extras = self.card_extras(output_dir)
         sections = [("Training run", run_history_markdown(summary)), *extras.pop("extra_sections", [])]
@@ -99,7 +106,8 @@ class Recipe:
             self.card_family, output_dir, self.card_metrics(summary["final"]),
             repo_id=summary["training_arguments"].get("hub_model_id") or f"your-org/{Path(output_dir).name}",
             training_command=summary["command"], hyperparameters=hyperparameters, extra_sections=sections,
-            **card_dataset(getattr(self.args, "train_file", None), getattr(self.args, "dataset_name", None)), **extras,
+            **card_dataset(portable(getattr(self.args, "train_file", None), Path.cwd()),
+                           portable(getattr(self.args, "dataset_name", None), Path.cwd())), **extras,
         )
         card.save(output_dir / "README.md")
         return output_dir / "README.md"

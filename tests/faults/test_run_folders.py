@@ -1,0 +1,147 @@
+"""Nothing lost, nothing executed: what a run does to its output folder and to a checkpoint it resumes from.
+
+Each test starts from a copy of one tiny trained char-LSTM run (4 steps, checkpoints at 2 and 4)."""
+
+import json
+import os
+import pickle
+import shutil
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from classicnets.training import checkpointing
+from classicnets.training.run_lock import RunLock
+
+from ..training.helpers import run_train, tiny_char_lstm_args
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("trained")
+    run_train(tiny_char_lstm_args(root, root / "run", max_steps=4, save_steps=2, sample_chars=0))
+    return root
+
+
+@pytest.fixture
+def run(trained, tmp_path):
+    """A private copy of the trained run, with the corpus beside it (as tiny_char_lstm_args expects)."""
+    shutil.copytree(trained, tmp_path, dirs_exist_ok=True)
+    return tmp_path / "run"
+
+
+def _train(run, check=False, **options):
+    base = {"max_steps": 4, "save_steps": 2, "sample_chars": 0, **options}
+    return run_train(tiny_char_lstm_args(run.parent, run, **base), check=check)
+
+
+def _snapshot(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+            and p.name != checkpointing.LOCK_FILE}
+
+
+def test_a_second_run_into_a_folder_being_written_is_refused_naming_the_holder(run):
+    before = _snapshot(run)
+    lock = RunLock(run).acquire()  # this process plays the first run
+    try:
+        proc = _train(run, resume_from_checkpoint="latest", max_steps=6)
+    finally:
+        lock.release()
+    assert proc.returncode != 0
+    assert "is being written by another run" in proc.stderr and f"process {os.getpid()}" in proc.stderr
+    assert _snapshot(run) == before
+
+
+def test_a_saved_model_is_not_overwritten_without_the_flag(tmp_path, trained):
+    model = tmp_path / "model"
+    model.mkdir()
+    for name in ("model.safetensors", "config.json", "README.md"):  # what save_pretrained or a Hub download gives
+        shutil.copy(trained / "run" / name, model / name)
+    before = _snapshot(model)
+    proc = _train(model)
+    assert proc.returncode != 0 and "already holds a saved model" in proc.stderr
+    assert _snapshot(model) == before
+
+
+def test_overwrite_keeps_the_old_run_until_the_new_one_is_saved(run):
+    before = _snapshot(run)
+    proc = _train(run, overwrite_output_dir=True, validation_file=run.parent / "missing.txt")
+    assert proc.returncode != 0  # the input is wrong: the old run must still be there, whole
+    assert _snapshot(run) == before
+    _train(run, check=True, overwrite_output_dir=True, max_steps=3, save_steps=0)
+    assert [p.name for p in checkpointing.completed_checkpoints(run)] == ["checkpoint-3"]
+    assert not list(run.glob(".replaced-*"))  # the old run is gone only now
+
+
+def test_overwrite_never_touches_files_no_run_writes(run):
+    (run / "my-data").mkdir()
+    (run / "my-data" / "corpus.bin").write_bytes(b"\x00\x01")
+    before = _snapshot(run)
+    proc = _train(run, overwrite_output_dir=True)
+    assert proc.returncode != 0 and "holds files that no classicnets run writes (my-data)" in proc.stderr
+    assert _snapshot(run) == before
+
+
+def test_resuming_a_finished_run_trains_no_step_past_its_end(run):
+    weights = load_file(run / "model.safetensors")
+    proc = _train(run, check=True, resume_from_checkpoint="latest")
+    assert "Stopping: reached 4 steps" in proc.stdout
+    assert [p.name for p in checkpointing.completed_checkpoints(run)] == ["checkpoint-2", "checkpoint-4"]
+    again = load_file(run / "model.safetensors")
+    assert all(torch.equal(weights[k], again[k]) for k in weights)
+
+
+def test_a_torn_last_metrics_line_is_dropped_and_the_run_resumes(run):
+    with (run / checkpointing.METRICS_LOG).open("a") as f:
+        f.write('{"kind": "train", "step": 5, "lo')  # killed mid-write
+    proc = _train(run, check=True, resume_from_checkpoint="latest", max_steps=6)
+    assert "not a whole record" in proc.stderr
+    records = [json.loads(line) for line in (run / checkpointing.METRICS_LOG).read_text().splitlines()]
+    assert max(r["step"] for r in records) == 6
+
+
+class _Payload:
+    """Unpickling this writes a file: the proof that a checkpoint ran code."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.mark.parametrize("target", ["custom_checkpoint_0.pkl", "optimizer.bin", "random_states_0.pkl"])
+def test_resume_executes_nothing_from_the_checkpoint(run, tmp_path, target):
+    marker = tmp_path / "pwned"
+    checkpoint = checkpointing.completed_checkpoints(run)[-1]
+    with open(checkpoint / target, "wb") as f:
+        pickle.dump({"state": _Payload(marker)}, f)
+    proc = _train(run, resume_from_checkpoint="latest", max_steps=6)
+    assert not marker.exists(), proc.stderr[-2000:]
+    if target != "custom_checkpoint_0.pkl":  # accelerate's own files: refused, with the reason
+        assert proc.returncode != 0 and "refused rather than executed" in proc.stderr
+
+
+def test_leftovers_of_a_killed_run_are_removed_when_it_resumes(run):
+    root = checkpointing.checkpoints_dir(run)
+    (root / "checkpoint-6.tmp").mkdir()
+    (root / "checkpoint-1.deleting").mkdir()
+    (root / "checkpoint-3").mkdir()  # half-written: no engine_state.json
+    proc = _train(run, check=True, resume_from_checkpoint="latest", max_steps=4)
+    assert "checkpoint-1.deleting, checkpoint-3, checkpoint-6.tmp" in proc.stdout
+    assert sorted(p.name for p in root.iterdir()) == ["checkpoint-2", "checkpoint-4"]
+
+
+def test_resuming_with_another_recipe_is_a_clear_error(run):
+    state_file = checkpointing.completed_checkpoints(run)[-1] / checkpointing.ENGINE_STATE
+    state_file.write_text(json.dumps({**json.loads(state_file.read_text()), "recipe": "gan-mnist"}))
+    proc = _train(run, resume_from_checkpoint="latest", max_steps=6)
+    assert proc.returncode != 0 and "was written by the gan-mnist recipe, not char-lstm" in proc.stderr
+
+
+def test_what_leaves_the_machine_holds_no_absolute_path(run):
+    _train(run.resolve(), check=True, overwrite_output_dir=True, max_steps=2, save_steps=0)  # absolute paths
+    for name in ("metrics.json", "README.md"):
+        text = (run / name).read_text()
+        assert str(run.parent.resolve()) not in text and str(run.resolve()) not in text, name
