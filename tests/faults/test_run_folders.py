@@ -145,3 +145,27 @@ def test_what_leaves_the_machine_holds_no_absolute_path(run):
     for name in ("metrics.json", "README.md"):
         text = (run / name).read_text()
         assert str(run.parent.resolve()) not in text and str(run.resolve()) not in text, name
+
+
+@pytest.mark.parametrize("where", ["parent", "member"])
+def test_ensemble_never_lands_on_a_member_or_its_parent(run, where):
+    """`classicnets ensemble RUN --output_dir PARENT --overwrite_output_dir` used to delete the whole folder."""
+    from classicnets.cli import main
+
+    (run.parent / "unrelated.txt").write_text("keep me")
+    out = run.parent if where == "parent" else run
+    before = _snapshot(run.parent)
+    with pytest.raises(FileExistsError, match="member run"):
+        main(["ensemble", str(run), "--output_dir", str(out), "--overwrite_output_dir"])
+    assert _snapshot(run.parent) == before
+
+
+def test_ensemble_overwrite_replaces_only_an_earlier_ensemble(run, tmp_path):
+    from classicnets.cli import main
+
+    out = tmp_path / "not-an-ensemble"
+    shutil.copytree(run, out)  # a char-LSTM run: not something `classicnets ensemble` wrote
+    before = _snapshot(out)
+    with pytest.raises(FileExistsError, match="only replaces an earlier ensemble"):
+        main(["ensemble", str(run), "--output_dir", str(out), "--overwrite_output_dir"])
+    assert _snapshot(out) == before

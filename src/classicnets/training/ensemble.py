@@ -29,9 +29,7 @@ EVALUATION_DEFAULTS = {"dataset_name": "stanfordnlp/sst2", "validation_file": No
 
 def ensemble_command(args: argparse.Namespace) -> int:
     output_dir = Path(args.output_dir)
-    if output_dir.exists() and any(output_dir.iterdir()) and not args.overwrite_output_dir:
-        raise SystemExit(f"{output_dir} already holds files: pass --overwrite_output_dir to replace them, or choose "
-                         "another --output_dir.")
+    check_output_dir(output_dir, args.members, args.overwrite_output_dir)
     started = time.perf_counter()
     _evaluation_defaults(args)
     model, tokenizer = build_ensemble(args.members)
@@ -46,6 +44,35 @@ def ensemble_command(args: argparse.Namespace) -> int:
     save_atomically(model, tokenizer, evaluation, args, output_dir)
     print(f"Saved the ensemble, metrics.json and its model card to {output_dir}")
     return 0
+
+
+ENSEMBLE_TYPE = "classic_transformer_ensemble"
+
+
+def check_output_dir(output_dir: Path, members: list[str], overwrite: bool) -> None:
+    """Before any work: the ensemble never lands on a member, nor replaces anything but an earlier ensemble."""
+    target = output_dir.resolve()
+    for member in members:
+        folder = Path(member).resolve()
+        if Path(member).exists() and (target == folder or target.is_relative_to(folder) or folder.is_relative_to(target)):
+            raise FileExistsError(
+                f"--output_dir {output_dir} {'is' if target == folder else 'overlaps'} the member run {member}: "
+                "the ensemble goes into a folder of its own. Choose another --output_dir.")
+    if not output_dir.exists() or not any(output_dir.iterdir()):
+        return
+    if not overwrite:
+        raise FileExistsError(f"{output_dir} already holds files: pass --overwrite_output_dir to replace an "
+                              "earlier ensemble there, or choose another --output_dir.")
+    from .checkpointing import folder_contents
+
+    config = output_dir / "config.json"
+    found = json.loads(config.read_text()).get("model_type") if config.is_file() else None
+    _, others = folder_contents(output_dir, tracker_dir="")
+    if found != ENSEMBLE_TYPE or others or any(p.is_dir() for p in output_dir.iterdir()):
+        raise FileExistsError(
+            f"{output_dir} holds something other than an ensemble this command wrote (model type {found!r}; "
+            f"{', '.join(sorted(p.name for p in output_dir.iterdir())[:6])}): --overwrite_output_dir only replaces "
+            "an earlier ensemble. Nothing was changed; choose another --output_dir.")
 
 
 def _evaluation_defaults(args) -> None:
@@ -133,9 +160,13 @@ def save_atomically(model, tokenizer, evaluation: dict, args, output_dir: Path) 
                "split": args.eval_split, **evaluation}
     (tmp / "metrics.json").write_text(json.dumps(summary, indent=2))
     write_card(tmp, summary, labels, args)
-    if output_dir.exists():
-        shutil.rmtree(output_dir)
-    tmp.rename(output_dir)
+    if output_dir.exists():  # an earlier ensemble (check_output_dir): swapped out, deleted once the new one is in
+        old = output_dir.with_name(f"{output_dir.name}.replaced-{os.getpid()}")
+        output_dir.rename(old)
+        tmp.rename(output_dir)
+        shutil.rmtree(old)
+    else:
+        tmp.rename(output_dir)
 
 
 def write_card(folder: Path, summary: dict, labels: list[str], args) -> None:
