@@ -328,7 +328,9 @@ class Engine:
         if accelerator.is_main_process:
             state = {"global_step": self.global_step, "epoch": self.epoch,
                      "batches_done_in_epoch": self.batches_done_in_epoch, "train_seconds": self.train_seconds,
-                     "recipe": self.recipe.name}
+                     "recipe": self.recipe.name,
+                     # Exact, local paths included: checkpoints stay on this machine (metrics.json is published).
+                     "recipe_arguments": json.loads(json.dumps(vars(self.recipe.args), default=str))}
             checkpointing.finalize(self.args.output_dir, self.global_step, state, self.args.save_total_limit,
                                    objects=self.state_objects)
         accelerator.wait_for_everyone()

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import torch
 
+from .run_info import portable
+
 # Also in classicnets.commands.ensemble (its --help), which must not import torch.
 EVALUATION_DEFAULTS = {"dataset_name": "stanfordnlp/sst2", "validation_file": None, "eval_split": "validation",
                        "text_column": "sentence", "label_column": "label"}
@@ -77,14 +79,24 @@ def check_output_dir(output_dir: Path, members: list[str], overwrite: bool) -> N
 
 def _evaluation_defaults(args) -> None:
     """Unset data options come from the first member's run (its metrics.json), else from SST-2's."""
-    metrics = Path(args.members[0]) / "metrics.json"
-    member = json.loads(metrics.read_text()).get("recipe_arguments", {}) if metrics.is_file() else {}
+    member = _recipe_arguments(Path(args.members[0]))
     explicit = args.dataset_name is not None or args.validation_file is not None
     for name, default in EVALUATION_DEFAULTS.items():
         if getattr(args, name) is None and not (explicit and name in ("dataset_name", "validation_file")):
             setattr(args, name, member.get(name) or default)
     if args.validation_file:
         args.dataset_name = None
+
+
+def _recipe_arguments(run: Path) -> dict:
+    """A run's recipe options: exact from its last checkpoint (local paths kept), else from its published
+    metrics.json (paths there are made portable), else none (a folder from the Hub)."""
+    from .checkpointing import ENGINE_STATE, completed_checkpoints
+
+    for source in [c / ENGINE_STATE for c in completed_checkpoints(run)[-1:]] + [run / "metrics.json"]:
+        if source.is_file() and "recipe_arguments" in (found := json.loads(source.read_text())):
+            return found["recipe_arguments"]
+    return {}
 
 
 def build_ensemble(members: list[str]):
@@ -158,7 +170,7 @@ def save_atomically(model, tokenizer, evaluation: dict, args, output_dir: Path) 
     summary = {"command": command, "members": [str(m) for m in args.members],
                "dataset": args.validation_file or args.dataset_name,
                "split": args.eval_split, **evaluation}
-    (tmp / "metrics.json").write_text(json.dumps(summary, indent=2))
+    (tmp / "metrics.json").write_text(json.dumps(portable(summary, Path.cwd()), indent=2))  # no local paths
     write_card(tmp, summary, labels, args)
     if output_dir.exists():  # an earlier ensemble (check_output_dir): swapped out, deleted once the new one is in
         old = output_dir.with_name(f"{output_dir.name}.replaced-{os.getpid()}")
@@ -175,7 +187,7 @@ def write_card(folder: Path, summary: dict, labels: list[str], args) -> None:
 
     rows = ["| member | its own training command | accuracy |", "|---|---|---|"]
     for member, accuracy in zip(summary["members"], summary["member_accuracy"]):
-        rows.append(f"| `{member}` | `{_training_command(member)}` | {accuracy:.2%} |")
+        rows.append(f"| `{portable(member, Path.cwd())}` | `{_training_command(member)}` | {accuracy:.2%} |")
     sections = [
         ("Ensemble", f"A deep ensemble of {len(summary['members'])} classifiers of the same architecture, trained "
                      "separately from different random seeds; the prediction is their mean probability "
@@ -186,9 +198,9 @@ def write_card(folder: Path, summary: dict, labels: list[str], args) -> None:
                "val_loss": {"value": summary["val_loss"], "name": "Loss (cross entropy, nats)", "type": "loss"}}
     card = render_model_card(
         "transformer-sst2", folder, metrics, repo_id=args.hub_model_id or f"your-org/{Path(args.output_dir).name}",
-        training_command=summary["command"], hyperparameters={"num_members": len(summary["members"])},
+        training_command=portable(summary["command"], Path.cwd()), hyperparameters={"num_members": len(summary["members"])},
         extra_sections=sections, sample_image=folder / "confusion_matrix.png",
-        **card_dataset(args.validation_file, args.dataset_name))
+        **card_dataset(portable(args.validation_file, Path.cwd()), portable(args.dataset_name, Path.cwd())))
     card.save(folder / "README.md")
 
 
