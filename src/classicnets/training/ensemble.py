@@ -141,9 +141,9 @@ def evaluate_ensemble(model, tokenizer, args) -> dict:
         inputs = tokenizer(texts[start : start + args.batch_size], return_tensors="pt", padding=True,
                            truncation=True, max_length=model.config.max_position_embeddings)
         inputs.pop("token_type_ids", None)
-        out = model(**inputs)
-        logits.append(out.logits.float())
-        member_logits.append(out.member_logits.float())
+        out = model(**inputs.to(model.device))
+        logits.append(out.logits.float().cpu())
+        member_logits.append(out.member_logits.float().cpu())
     logits, member_logits = torch.cat(logits), torch.cat(member_logits)  # (N, L), (N, K, L)
     confusion = torch.bincount(labels * k + logits.argmax(-1), minlength=k * k).view(k, k)
     return {
