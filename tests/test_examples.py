@@ -5,9 +5,11 @@ from pathlib import Path
 import pytest
 
 from classicnets import cli
+from classicnets.errors import OptionError
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-RECIPE_OF = {"char_lstm": "char-lstm", "transformer_sst2": "transformer-sst2", "gan_mnist": "gan-mnist"}
+RECIPE_OF = {"char_lstm": "char-lstm", "transformer_sst2": "transformer-sst2", "gan_mnist": "gan-mnist",
+             "transformer_seq2seq": "transformer-seq2seq"}
 
 
 def _recipe(path: Path) -> str:
@@ -30,5 +32,5 @@ def test_example_options_file_parses_for_its_recipe(path, monkeypatch):
 def test_unknown_option_in_a_file_is_named_with_a_suggestion(tmp_path):
     options = tmp_path / "opts.yaml"
     options.write_text("learnig_rate: 0.1\nmax_steps: 3\n")
-    with pytest.raises(SystemExit, match="unknown option.*'learnig_rate' \\(did you mean 'learning_rate'\\?\\)"):
+    with pytest.raises(OptionError, match="unknown option.*'learnig_rate' \\(did you mean 'learning_rate'\\?\\)"):
         cli.main(["train", "char-lstm", str(options)])

@@ -26,12 +26,15 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 NOT_RUN = re.compile(r"<!--\s*not run by the tests:\s*(?P<reason>[^>]*?)\s*-->\s*$")
 SETUP = re.compile(r"^python3 -m venv \.venv && \. \.venv/bin/activate && pip install [^&]+&& pip install [^&]+&& ")
-# The shrinking the README announces: appended to each command that trains.
-SHRINK = [
-    (re.compile(r"(classicnets train [^\n#]*?)(\s*(#.*)?)$", re.M), r"\1 --max_steps 3\2"),
-    (re.compile(r"(examples/transformer_sst2_ensemble\.py[^\n#]*?)(\s*(#.*)?)$", re.M),
-     r"\1 --members 2 --member_steps 3\2"),
-]
+# The shrinking the README announces, appended to each command that trains (which ends at `&&`, `;`, `#` or the
+# end of its line).
+TRAINING = re.compile(r"(?:classicnets train|examples/transformer_sst2_ensemble\.py)(?:(?!&&|;|#)[^\n])*?"
+                      r"(?=\s*(?:&&|;|#|$))", re.M)
+
+
+def _shrunk(match: re.Match) -> str:
+    command = match.group(0)
+    return command + (" --members 2 --member_steps 3" if "ensemble.py" in command else " --max_steps 3")
 
 
 @dataclass
@@ -67,8 +70,7 @@ def readme_blocks(text: str) -> list[Block]:
 def as_run_here(block: Block) -> str:
     code = SETUP.sub("", block.code) if block.language == "bash" else block.code
     if block.language == "bash":
-        for pattern, replacement in SHRINK:
-            code = pattern.sub(replacement, code)
+        code = TRAINING.sub(_shrunk, code)
         code = re.sub(r"^pip install .*$", "true  # installed: this suite's own set-up", code, flags=re.M)
     return code
 
@@ -85,10 +87,13 @@ def test_every_block_is_run_or_says_why_not():
 
 def test_shrinking_appends_a_step_limit_to_every_training_command():
     block = Block("bash", "classicnets train char-lstm --max_time 2  # two minutes\n"
-                          "python examples/transformer_sst2_ensemble.py --output_dir x\n", 1, None)
+                          "python examples/transformer_sst2_ensemble.py --output_dir x\n"
+                          "classicnets train gan-mnist --seed 1 && classicnets generate out --num_images 4\n", 1, None)
     assert as_run_here(block) == ("classicnets train char-lstm --max_time 2 --max_steps 3  # two minutes\n"
                                   "python examples/transformer_sst2_ensemble.py --output_dir x --members 2 "
-                                  "--member_steps 3\n")
+                                  "--member_steps 3\n"
+                                  "classicnets train gan-mnist --seed 1 --max_steps 3 && classicnets generate out "
+                                  "--num_images 4\n")
 
 
 @pytest.mark.slow

@@ -13,14 +13,19 @@ parser: `classicnets --help` and `classicnets <command> --help` start in a fract
 """
 
 import importlib
+import os
 import sys
 
 from .._lazy import cancel, register_when_transformers_loads
+from ..errors import as_user_error
 
 # name -> one-line help; the module `classicnets.commands.<name>` (dashes as underscores) does the rest.
 COMMANDS = {
     "train": "Train a recipe with Accelerate (see `classicnets train --help`).",
-    "generate": "Generate text from a char-LSTM checkpoint (folder or Hub id).",
+    "generate": "Generate text (char-LSTM) or images (GAN) from a run folder or Hub id.",
+    "classify": "Label sentences with a Transformer classifier (run folder or Hub id).",
+    "demo": "Start a web demo (Gradio) of a trained model on 127.0.0.1.",
+    "space": "Write a Hugging Face Space folder (app.py, requirements.txt, README.md) for a model.",
     "push": "Upload a trained run (or any save_pretrained folder) to the Hugging Face Hub.",
     "evaluate": "Evaluate a trained model (gan-mnist: LeNet-FID, Inception score).",
     "ensemble": "Join trained transformer-sst2 runs into one ensemble checkpoint and evaluate it.",
@@ -29,19 +34,39 @@ COMMANDS = {
 
 def usage() -> str:
     width = max(map(len, COMMANDS))
-    lines = ["usage: classicnets COMMAND [options]", "",
+    lines = ["usage: classicnets [--debug] COMMAND [options]", "",
              "The classic neural networks (char-LSTM, Transformer, GAN) as Hugging Face models.", "", "commands:"]
     lines += [f"  {name:<{width}}  {text}" for name, text in COMMANDS.items()]
-    lines += ["", "Run `classicnets COMMAND --help` for the options of each command."]
+    lines += ["", "Run `classicnets COMMAND --help` for the options of each command.",
+              f"--debug (or {DEBUG_ENV}=1): show the traceback of an error instead of its one-line message."]
     return "\n".join(lines)
 
 
+DEBUG_ENV = "CLASSICNETS_DEBUG"
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command line. From the `classicnets` program (argv None), an error the user caused
+    (`classicnets.errors.UserError`, or a foreign error it translates) prints as ONE line,
+    `classicnets COMMAND: error: ...`, exit code 1 (2 for an option); `classicnets --debug COMMAND ...` or
+    CLASSICNETS_DEBUG=1 shows its traceback instead. Every other exception is a bug and keeps its traceback. A
+    Python caller that passes `argv` gets the exception itself."""
     # A command registers the model families itself where it needs them (train, generate, ...): --help must not
     # pay seconds of torch and transformers imports for it.
     cancel()
+    args = sys.argv[1:] if argv is None else list(argv)
+    debug = os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    while args and args[0] == "--debug":  # a global flag: before the command
+        debug, args = True, args[1:]
     try:
-        return _dispatch(sys.argv[1:] if argv is None else list(argv))
+        return _dispatch(args)
+    except Exception as err:
+        user_error = as_user_error(err)
+        if user_error is None or debug or argv is not None:
+            raise
+        command = f"classicnets {args[0]}" if args and args[0] in COMMANDS else "classicnets"
+        print(f"{command}: error: {' '.join(str(user_error).split())}", file=sys.stderr)  # one line, always
+        return user_error.exit_code
     finally:
         register_when_transformers_loads()  # what `import classicnets` promises, for the rest of this process
 

@@ -1,8 +1,14 @@
-"""`classicnets train RECIPE [OPTIONS.yaml] [--option value ...]`: train a recipe with the engine (Accelerate)."""
+"""`classicnets train RECIPE [OPTIONS.yaml] [--option value ...]`: train a recipe with the engine (Accelerate).
+
+Every option is checked before anything starts: argparse's own errors, the options file's names and value types
+(against the dataclass fields, naming the file and key) and each dataclass's `__post_init__` ranges all raise
+`OptionError`, which `classicnets` prints as one line (exit code 2).
+"""
 
 import sys
 from pathlib import Path
 
+from ..errors import OptionError
 
 
 def main(argv: list[str]) -> int:
@@ -13,6 +19,8 @@ def main(argv: list[str]) -> int:
               f"Recipes: {', '.join(RECIPES)}.\nRun `classicnets train RECIPE --help` for every option.\n"
               "Under several processes: accelerate launch [--num_processes N] -m classicnets train RECIPE ...")
         return 0 if argv else 2
+    if argv[0] not in RECIPES:
+        raise OptionError(None, f"Unknown recipe {argv[0]!r}; choose one of: {', '.join(RECIPES)}.")
     from transformers import HfArgumentParser
 
     from ..models.registry import register_all
@@ -20,34 +28,101 @@ def main(argv: list[str]) -> int:
 
     register_all()  # the saved model gets its auto_map and modelling code
 
-    recipe_cls = get_recipe_class(argv[0])
-    parser = HfArgumentParser((recipe_cls.arguments_class, TrainingArguments),
-                              prog=f"classicnets train {argv[0]}",
+    recipe, recipe_cls = argv[0], get_recipe_class(argv[0])
+    dataclass_types = (recipe_cls.arguments_class, TrainingArguments)
+    parser = HfArgumentParser(dataclass_types, prog=f"classicnets train {recipe}",
                               description=(recipe_cls.__module__ and sys.modules[recipe_cls.__module__].__doc__))
+    parser.error = lambda message: _refuse(message, recipe)  # one line, not argparse's usage block
     parser.set_defaults(**recipe_cls.training_defaults)
-    rest = argv[1:]
+    rest, options, source = argv[1:], {}, None
     if rest and rest[0].endswith((".yaml", ".yml", ".json")):
-        options = _read_options_file(Path(rest[0]))
-        _check_option_names(options, (recipe_cls.arguments_class, TrainingArguments), rest[0], argv[0])
+        source, rest = rest[0], rest[1:]
+        options = _checked_options(_read_options_file(Path(source)), dataclass_types, source, recipe)
         parser.set_defaults(**options)
-        rest = rest[1:]
-    recipe_args, training_args = parser.parse_args_into_dataclasses(args=rest)
-    Engine(recipe_cls(recipe_args), training_args).train()
+    try:
+        recipe_args, training_args, unknown = parser.parse_args_into_dataclasses(
+            args=rest, return_remaining_strings=True, look_for_args_file=False)
+    except OptionError as err:
+        # A value from the options file (not overridden by a flag) is named as the file's.
+        if err.option in options and f"--{err.option}" not in rest:
+            raise OptionError(err.option, str(err).removeprefix(f"--{err.option} "), source=source) from None
+        raise
+    if unknown:
+        _refuse(f"unrecognized arguments: {' '.join(unknown)}{_suggestion(unknown, dataclass_types)}", recipe)
+
+    engine = Engine(recipe_cls(recipe_args), training_args)
+    try:
+        engine.train()
+    except OSError as err:
+        from ..errors import disk_full_error
+
+        full = disk_full_error(err, training_args.output_dir, _checkpoint_bytes(engine))
+        if full is None:
+            raise
+        raise full from err
     return 0
 
 
-def _check_option_names(options: dict, dataclass_types, path: str, recipe: str) -> None:
-    """An unknown name in an options file is a typo to point at, not something to ignore or crash on."""
+def _refuse(message: str, recipe: str):
+    import re
+
+    message = re.sub(r"argument (--\w+)/--[\w-]+:", r"\1:", message)  # argparse names both spellings
+    raise OptionError(None, f"{message}; `classicnets train {recipe} --help` lists every option.")
+
+
+def _suggestion(unknown: list[str], dataclass_types) -> str:
     import dataclasses
     import difflib
 
-    known = {f.name for dc in dataclass_types for f in dataclasses.fields(dc)}
-    unknown = [name for name in options if name not in known]
+    known = [f"--{f.name}" for dc in dataclass_types for f in dataclasses.fields(dc)]
+    flags = [a.split("=")[0] for a in unknown if a.startswith("--")]
+    close = difflib.get_close_matches(flags[0], known, 1) if flags else []
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _checked_options(options: dict, dataclass_types, path: str, recipe: str) -> dict:
+    """The options file's values, each checked against its dataclass field: an unknown name is a typo to point
+    at, a value of the wrong type (a list for a number, 2.5 for a batch size) is named with its file and key.
+    Numbers that YAML reads as strings (`1e-3`: YAML 1.1 wants `1.0e-3`) are converted."""
+    import dataclasses
+    import difflib
+    import typing
+
+    from ..training.arguments import type_problem
+
+    hints = {}
+    for dc in dataclass_types:
+        hints.update({f.name: typing.get_type_hints(dc)[f.name] for f in dataclasses.fields(dc)})
+    unknown = [name for name in options if name not in hints]
     if unknown:
-        hints = [f"{name!r}" + (f" (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(name, known, 1))
+        names = [f"{name!r}" + (f" (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(name, hints, 1))
                                 else "") for name in unknown]
-        raise SystemExit(f"{path}: unknown option(s) {', '.join(hints)}. "
-                         f"`classicnets train {recipe} --help` lists every option.")
+        raise OptionError(None, f"unknown option(s) {', '.join(names)}", source=path,
+                          hint=f"`classicnets train {recipe} --help` lists every option")
+    checked = {}
+    for name, value in options.items():
+        value = _number_from_string(value, hints[name])
+        problem = type_problem(value, hints[name])
+        if problem:
+            raise OptionError(name, f"must be {problem}", value, source=path)
+        checked[name] = value
+    return checked
+
+
+def _number_from_string(value, annotation):
+    """'1e-3' -> 0.001 for a float field (and '8' -> 8 for an int one); anything else unchanged."""
+    import typing
+
+    if not isinstance(value, str):
+        return value
+    wanted = set(typing.get_args(annotation)) or {annotation}
+    for kind in (int, float):
+        if kind in wanted:
+            try:
+                return kind(value)
+            except ValueError:
+                pass
+    return value
 
 
 def _read_options_file(path: Path) -> dict:
@@ -56,9 +131,27 @@ def _read_options_file(path: Path) -> dict:
     import yaml
 
     if not path.is_file():
-        raise SystemExit(f"Options file {path} does not exist.")
-    text = path.read_text()
-    options = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else json.loads(text)
+        raise OptionError(None, f"options file {path} does not exist")
+    text = path.read_text(encoding="utf-8")
+    try:
+        options = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else json.loads(text)
+    except (yaml.YAMLError, ValueError) as err:
+        mark = getattr(err, "problem_mark", None)  # YAML's (0-based line); JSON's error has `lineno`
+        line = mark.line + 1 if mark is not None else getattr(err, "lineno", None)
+        at = f" at line {line}" if line is not None else ""
+        problem = getattr(err, "problem", None) or getattr(err, "msg", None) or str(err)
+        raise OptionError(None, f"{path} is not valid {'YAML' if path.suffix != '.json' else 'JSON'}{at}: "
+                                f"{problem}") from err
     if not isinstance(options, dict):
-        raise SystemExit(f"{path} must hold a mapping of option names to values.")
+        raise OptionError(None, f"{path} must hold a mapping of option names to values, not a "
+                                f"{type(options).__name__}")
     return options
+
+
+def _checkpoint_bytes(engine) -> int | None:
+    """About what one checkpoint of this run takes: the weights plus AdamW's two moments of each (3x the weights)."""
+    models = getattr(engine, "models", None)
+    if not models:
+        return None
+    weights = sum(t.numel() * t.element_size() for m in models.values() for t in (*m.parameters(), *m.buffers()))
+    return 3 * weights

@@ -12,10 +12,12 @@ from pathlib import Path
 
 from datasets import Dataset, DatasetDict, load_dataset
 
+from ..errors import DataError, UserError
+
 MIRROR_ENV = "CLASSICNETS_DATA_MIRROR"
 
 
-class DatasetNotFoundError(RuntimeError):
+class DatasetNotFoundError(UserError, RuntimeError):
     pass
 
 
@@ -80,8 +82,14 @@ def load_hub_dataset(name_or_path: str, split: str | None = None, **kwargs) -> D
 
 def load_data_files(files: dict[str, str]) -> DatasetDict:
     """{split name: CSV/TSV/JSON(L)/parquet file} as a DatasetDict; the format comes from the first file's suffix."""
-    suffix = Path(next(iter(files.values()))).suffix.lower().lstrip(".")
+    first = next(iter(files.values()))
+    suffix = Path(first).suffix.lower().lstrip(".")
     builder = {"jsonl": "json", "tsv": "csv"}.get(suffix, suffix)
+    if missing := [path for path in files.values() if not Path(path).expanduser().is_file()]:
+        raise DataError(f"The data file {missing[0]} does not exist.")
+    if builder not in ("csv", "json", "parquet"):
+        raise DataError(f"{first}: unknown data format {suffix!r}; give a .csv, .tsv, .json, .jsonl or .parquet file "
+                        "(the format comes from the suffix).")
     return load_dataset(builder, data_files=files, **({"delimiter": "\t"} if suffix == "tsv" else {}))
 
 
@@ -89,7 +97,7 @@ def require_columns(dataset: Dataset, columns: list[str], what: str) -> None:
     """Raise a clear error naming the columns a dataset has when it lacks the ones a recipe needs."""
     missing = [c for c in columns if c not in dataset.column_names]
     if missing:
-        raise ValueError(
+        raise DataError(
             f"{what} needs column(s) {missing}, but the dataset has {dataset.column_names}. "
             "Rename the column (dataset.rename_column) or point the option at the right one."
         )

@@ -7,9 +7,12 @@ Each family package exports `AUTO_CLASSES = {"config": ..., "models": {"AutoMode
 """
 
 import importlib
+import sys
 
 import transformers
-from transformers import AutoConfig, AutoTokenizer
+from transformers import AutoConfig, AutoTokenizer, PreTrainedConfig
+
+from ..errors import CheckpointError
 
 FAMILY_MODULES = [
     "classicnets.models.char_lstm",
@@ -44,14 +47,35 @@ def refuse_foreign_checkpoints(config_cls) -> None:
         if found and found != cls.model_type and not any(
             isinstance(v, dict) and v.get("model_type") == cls.model_type for v in config_dict.values()
         ):
-            raise ValueError(
-                f"This checkpoint holds a model of type {found!r}, not {cls.model_type!r}: load it with "
-                f"AutoModel / AutoConfig (which pick the right class), or point at a {cls.model_type} checkpoint."
-            )
+            source = args[0] if args else kwargs.get("pretrained_model_name_or_path", "This checkpoint")
+            raise CheckpointError(foreign_checkpoint_message(source, found, cls))
         return config_dict, unused
 
     get_config_dict._classicnets_checked = True
     config_cls.get_config_dict = classmethod(get_config_dict)
+
+
+def foreign_checkpoint_message(source, found: str, config_cls) -> str:
+    """Names the model type found, the class that was asked to load it, and the classes that would."""
+    asked = _asking_class(config_cls)
+    loaders = [m.__name__ for spec in family_auto_classes() if spec["config"].model_type == found
+               for m in spec["models"].values()]
+    fix = (f"load it with {' or '.join(loaders)} (or its Auto class)" if loaders
+           else "load it with the class made for it (an Auto class picks it)")
+    return (f"{source} holds a model of type {found!r}, not {config_cls.model_type!r} as {asked.__name__} needs: "
+            f"{fix}, or point at a {config_cls.model_type} checkpoint.")
+
+
+def _asking_class(config_cls) -> type:
+    """The model class whose `from_pretrained` is loading this config (the innermost one up the stack), else the
+    config class itself: only on the way to an error, so the stack walk costs nothing in normal use."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        asked = frame.f_locals.get("cls") if frame.f_code.co_name == "from_pretrained" else None
+        if isinstance(asked, type) and not issubclass(asked, PreTrainedConfig):
+            return asked
+        frame = frame.f_back
+    return config_cls
 
 
 def register_all() -> None:
@@ -69,7 +93,9 @@ def register_all() -> None:
         for pipeline_spec in spec.get("pipelines", []):
             from transformers.pipelines import PIPELINE_REGISTRY
 
-            PIPELINE_REGISTRY.register_pipeline(**pipeline_spec)
+            registered = PIPELINE_REGISTRY.supported_tasks.get(pipeline_spec["task"], {}).get("impl")
+            if registered is not pipeline_spec["pipeline_class"]:  # again: transformers logs "Overwriting" on stderr
+                PIPELINE_REGISTRY.register_pipeline(**pipeline_spec)
         tokenizer_cls = spec.get("tokenizer")
         if tokenizer_cls is not None and getattr(tokenizer_cls, "is_fast", None) is not True:
             AutoTokenizer.register(config_cls, slow_tokenizer_class=tokenizer_cls, exist_ok=True)

@@ -20,6 +20,13 @@ from pathlib import Path
 
 import torch
 
+from ..errors import CheckpointError, UserError
+
+
+class MissingCheckpointError(UserError, FileNotFoundError):
+    """--resume_from_checkpoint names no finished checkpoint."""
+
+
 ENGINE_STATE = "engine_state.json"
 TRAINING_STATE = "training_state.safetensors"
 METRICS_LOG = "metrics.jsonl"  # appended to by every step of a run (training/metrics.py)
@@ -86,14 +93,14 @@ def resolve_checkpoint(output_dir: str | Path, spec: str) -> Path:
     if spec == "latest":
         found = completed_checkpoints(output_dir)
         if not found:
-            raise FileNotFoundError(
+            raise MissingCheckpointError(
                 f"--resume_from_checkpoint latest: no finished checkpoint under {checkpoints_dir(output_dir)}. "
                 "Start without --resume_from_checkpoint, or point it at a checkpoint folder."
             )
         return found[-1]
     path = Path(spec)
     if not (path / ENGINE_STATE).is_file():
-        raise FileNotFoundError(
+        raise MissingCheckpointError(
             f"{path} is not a finished classicnets checkpoint (no {ENGINE_STATE}): it may be missing or was "
             "interrupted while saving. Use --resume_from_checkpoint latest to take the newest finished one."
         )
@@ -143,12 +150,12 @@ def load_objects(checkpoint: Path, objects: dict) -> None:
     """Restore what `finalize` saved of `objects` (name -> object with load_state_dict)."""
     state = read_engine_state(checkpoint)
     if objects and "objects" not in state:
-        raise ValueError(f"{checkpoint} was written by an older classicnets, which pickled the training state "
+        raise CheckpointError(f"{checkpoint} was written by an older classicnets, which pickled the training state "
                          "(pickles can run code, so they are not loaded any more): start a new run.")
     saved = join_tensors(state.get("objects", {}), load_tensors(checkpoint / TRAINING_STATE))
     missing = sorted(set(objects) - set(saved))
     if missing:
-        raise ValueError(f"{checkpoint} holds no state for {', '.join(missing)}: it was written by another recipe "
+        raise CheckpointError(f"{checkpoint} holds no state for {', '.join(missing)}: it was written by another recipe "
                          "or with other options (e.g. --ema_decay, --stateful_training). Resume with the options "
                          "of the run that wrote it, or start a new run.")
     for name, obj in objects.items():

@@ -29,6 +29,7 @@ from accelerate.utils import (
 from tqdm.auto import tqdm
 from transformers import get_scheduler
 
+from ..errors import CheckpointError, DataError, UserError
 from . import checkpointing
 from .arguments import TrainingArguments
 from .ema import ExponentialMovingAverage
@@ -41,8 +42,12 @@ from .run_lock import RunLock
 CRASH_AT_STEP_ENV = "CLASSICNETS_TEST_CRASH_AT_STEP"
 
 
-class TrainingDivergedError(RuntimeError):
-    pass
+class TrainingDivergedError(UserError, RuntimeError):
+    """The loss became NaN or infinite: the message says how to resume with safer settings."""
+
+
+class OutputDirError(UserError, FileExistsError):
+    """The output folder holds something a new run must not touch: the message names it and the way out."""
 
 
 class Engine:
@@ -95,7 +100,7 @@ class Engine:
         self.train_dataloader = prepared[-1]
 
         if len(self.train_dataloader) == 0:
-            raise ValueError(no_batch_message(train_dataloader, args, accelerator.num_processes))
+            raise DataError(no_batch_message(train_dataloader, args, accelerator.num_processes))
         steps_per_epoch = max(1, len(self.train_dataloader) // args.gradient_accumulation_steps)
         self.steps_per_epoch = steps_per_epoch
         self.max_steps = planned_steps(args, steps_per_epoch)  # None: --max_time alone ends the run
@@ -156,13 +161,13 @@ class Engine:
         broadcast_object_list(found)  # every process raises, or none does
         ours, others = found[0]
         if others:
-            raise FileExistsError(
+            raise OutputDirError(
                 f"{args.output_dir} holds files that no classicnets run writes ({_listing(others)}): nothing was "
                 "changed. Choose another --output_dir, or move them out first.")
         if ours and not args.overwrite_output_dir:
             run = checkpointing.earlier_run(args.output_dir)
             what = f"a run ({run})" if run else f"a saved model or a run's files ({_listing(ours)})"
-            raise FileExistsError(
+            raise OutputDirError(
                 f"{args.output_dir} already holds {what}. Continue a run with --resume_from_checkpoint latest, "
                 "choose another --output_dir, or pass --overwrite_output_dir to replace it (it is kept until this "
                 "run has saved its model).")
@@ -172,7 +177,7 @@ class Engine:
         checkpoint = checkpointing.resolve_checkpoint(self.args.output_dir, spec)
         state = checkpointing.read_engine_state(checkpoint)
         if state.get("recipe") not in (None, self.recipe.name):
-            raise ValueError(f"{checkpoint} was written by the {state['recipe']} recipe, not {self.recipe.name}: "
+            raise CheckpointError(f"{checkpoint} was written by the {state['recipe']} recipe, not {self.recipe.name}: "
                              f"resume it with `classicnets train {state['recipe']}`, or start a new run in another "
                              "--output_dir.")
         try:
@@ -184,12 +189,12 @@ class Engine:
         except RuntimeError as err:
             if "size mismatch" not in str(err) and "Missing key" not in str(err):
                 raise
-            raise ValueError(
+            raise CheckpointError(
                 f"{checkpoint} holds a model of another shape than this run builds (another corpus or vocabulary, "
                 "or other architecture options). Resume with the data and options of the run that wrote it, or "
                 f"start a new run in another --output_dir. ({str(err).splitlines()[0][:200]})") from None
         except pickle.UnpicklingError as err:
-            raise ValueError(
+            raise CheckpointError(
                 f"{checkpoint} holds a training-state file with something other than tensors and numbers; it is "
                 "refused rather than executed (a checkpoint folder from someone else is code). Start a new run, "
                 f"or resume from a checkpoint you made. ({str(err).splitlines()[0][:200]})") from None
@@ -218,7 +223,8 @@ class Engine:
                         disable=args.disable_tqdm or not accelerator.is_local_main_process, dynamic_ncols=True)
         crash_at = int(os.environ.get(CRASH_AT_STEP_ENV, "0"))
         # A resumed run may already be at its end (killed during its final evaluation or save): no step past it.
-        stop_reason, running = self._stop_reason(), {}
+        done = self.max_steps is not None and self.global_step >= self.max_steps
+        stop_reason, running = (f"reached {self.max_steps} steps" if done else None), {}
         start = time.perf_counter() - self.train_seconds
 
         while stop_reason is None:
@@ -259,7 +265,7 @@ class Engine:
             else:  # epoch finished
                 if self.global_step == step_at_epoch_start and not self.batches_done_in_epoch:
                     # A loader that yields nothing would loop here forever without a step.
-                    raise RuntimeError(f"Epoch {self.epoch} gave no training batch: "
+                    raise DataError(f"Epoch {self.epoch} gave no training batch: "
                                        + no_batch_message(self.train_dataloader, args, accelerator.num_processes))
                 self.epoch += 1
                 self.batches_done_in_epoch = 0

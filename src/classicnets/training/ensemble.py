@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 
+from .engine import OutputDirError
 from .run_info import portable
 
 # Also in classicnets.commands.ensemble (its --help), which must not import torch.
@@ -57,13 +58,13 @@ def check_output_dir(output_dir: Path, members: list[str], overwrite: bool) -> N
     for member in members:
         folder = Path(member).resolve()
         if Path(member).exists() and (target == folder or target.is_relative_to(folder) or folder.is_relative_to(target)):
-            raise FileExistsError(
+            raise OutputDirError(
                 f"--output_dir {output_dir} {'is' if target == folder else 'overlaps'} the member run {member}: "
                 "the ensemble goes into a folder of its own. Choose another --output_dir.")
     if not output_dir.exists() or not any(output_dir.iterdir()):
         return
     if not overwrite:
-        raise FileExistsError(f"{output_dir} already holds files: pass --overwrite_output_dir to replace an "
+        raise OutputDirError(f"{output_dir} already holds files: pass --overwrite_output_dir to replace an "
                               "earlier ensemble there, or choose another --output_dir.")
     from .checkpointing import folder_contents
 
@@ -71,7 +72,7 @@ def check_output_dir(output_dir: Path, members: list[str], overwrite: bool) -> N
     found = json.loads(config.read_text()).get("model_type") if config.is_file() else None
     _, others = folder_contents(output_dir, tracker_dir="")
     if found != ENSEMBLE_TYPE or others or any(p.is_dir() for p in output_dir.iterdir()):
-        raise FileExistsError(
+        raise OutputDirError(
             f"{output_dir} holds something other than an ensemble this command wrote (model type {found!r}; "
             f"{', '.join(sorted(p.name for p in output_dir.iterdir())[:6])}): --overwrite_output_dir only replaces "
             "an earlier ensemble. Nothing was changed; choose another --output_dir.")

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..errors import UserError
 from .checkpointing import LOCK_FILE
 
 try:
@@ -21,8 +22,8 @@ except ImportError:  # pragma: no cover
     fcntl = None
 
 
-class RunLockedError(RuntimeError):
-    pass
+class RunLockedError(UserError, RuntimeError):
+    """Another run holds the output folder: the message names it."""
 
 
 class RunLock:

@@ -24,9 +24,11 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 from transformers import GenerationConfig
 
-from ...data import load_hub_dataset, require_columns
+from ...data import check_text_file, load_hub_dataset, require_columns
+from ...errors import DataError
 from ...models.char_lstm import CharLSTMConfig, CharLSTMForCausalLM, CharTokenizer
 from ...models.char_lstm.configuration_char_lstm import PRESETS
+from ..arguments import check_types, require
 from ..recipe import Recipe
 
 
@@ -38,8 +40,10 @@ class CharLSTMArguments:
     dropout: float | None = field(default=None, metadata={"help": "Override the preset's dropout."})
     dataset_name: str = field(default="karpathy/tiny_shakespeare",
                               metadata={"help": "Hub id or local folder in Hub layout (see CLASSICNETS_DATA_MIRROR)."})
-    train_file: str | None = field(default=None, metadata={"help": "Plain UTF-8 text file to train on instead."})
+    train_file: str | None = field(default=None, metadata={"help": "Plain text file to train on instead (see --encoding)."})
     validation_file: str | None = field(default=None, metadata={"help": "Plain text for validation (with --train_file)."})
+    encoding: str = field(default="utf-8", metadata={
+        "help": "Encoding of --train_file and --validation_file, e.g. latin-1 or cp1252."})
     text_column: str = field(default="text", metadata={"help": "Column holding the text."})
     block_size: int = field(default=128, metadata={"help": "Characters per training window (backprop through time)."})
     stateful_training: bool = field(default=False, metadata={
@@ -51,8 +55,24 @@ class CharLSTMArguments:
     sample_chars: int = field(default=500, metadata={"help": "Characters sampled at the end (0: none)."})
 
     def __post_init__(self):
-        if self.block_size < 2:
-            raise ValueError("--block_size must be >= 2.")
+        import codecs
+
+        check_types(self)
+        require(self.preset in PRESETS, "preset", f"must be one of {', '.join(PRESETS)}", self.preset)
+        for name in ("hidden_size", "num_layers"):
+            require(getattr(self, name) is None or getattr(self, name) >= 1, name, "must be >= 1", getattr(self, name))
+        require(self.dropout is None or 0 <= self.dropout < 1, "dropout", "must be in [0, 1)", self.dropout)
+        require(self.block_size >= 2, "block_size", "must be >= 2", self.block_size,
+                hint="a window needs one character to read and one to predict")
+        require(not self.validation_file or bool(self.train_file), "validation_file", "needs --train_file")
+        for name in ("eval_streams", "eval_chunk"):
+            require(getattr(self, name) >= 1, name, "must be >= 1", getattr(self, name))
+        require(self.sample_chars >= 0, "sample_chars", "must be >= 0", self.sample_chars, hint="0 writes no sample")
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            require(False, "encoding", "is not an encoding Python knows", self.encoding,
+                    hint="e.g. utf-8, latin-1, cp1252")
 
 
 class CharLSTMRecipe(Recipe):
@@ -96,7 +116,7 @@ class CharLSTMRecipe(Recipe):
         """`block_size + 1`, or the whole text when it is shorter than that (a text of two characters trains)."""
         chars = sum(len(t) for t in train_split[self.args.text_column])
         if chars < 2:
-            raise ValueError(f"The training text has {chars} character(s): a language model needs at least two "
+            raise DataError(f"The training text has {chars} character(s): a language model needs at least two "
                              "(one to read, one to predict). Give a longer --train_file or dataset.")
         if chars < self.args.block_size + 1:
             (accelerator.print if accelerator is not None else print)(f"The training text has {chars} characters, fewer than one window of --block_size "
@@ -110,13 +130,15 @@ class CharLSTMRecipe(Recipe):
             from datasets import load_dataset
 
             files = {"train": args.train_file, **({"validation": args.validation_file} if args.validation_file else {})}
-            splits = load_dataset("text", data_files=files, sample_by="document")
+            for split, path in files.items():  # a wrong encoding is named here, not deep inside `datasets`
+                check_text_file(path, args.encoding, f"{split}_file")
+            splits = load_dataset("text", data_files=files, sample_by="document", encoding=args.encoding)
         else:
             splits = load_hub_dataset(args.dataset_name)
         for split in splits.values():
             require_columns(split, [args.text_column], f"char-lstm (--text_column {args.text_column})")
         if "validation" not in splits:
-            raise ValueError(f"The dataset has splits {list(splits)} but no 'validation' split: "
+            raise DataError(f"The dataset has splits {list(splits)} but no 'validation' split: "
                              "pass --validation_file (or a dataset with one).")
         return splits
 
@@ -132,11 +154,11 @@ class CharLSTMRecipe(Recipe):
         rows, processes = training_args.per_device_train_batch_size, accelerator.num_processes
         order = stream_order(len(self.train_dataset), rows, processes)
         if len(order) == 0:
-            raise ValueError(f"The training text has {len(self.train_dataset)} windows of {self.args.block_size + 1} "
+            raise DataError(f"The training text has {len(self.train_dataset)} windows of {self.args.block_size + 1} "
                              f"characters, fewer than the {rows * processes} streams of batch size {rows} x "
                              f"{processes} process(es): use more text, a smaller batch or shuffled windows (no --stateful_training).")
         self.carried = CarriedState()
-        accelerator.register_for_checkpointing(self.carried)  # a resumed run continues with the same state
+        self.register_state("carried_state", self.carried)  # a resumed run continues with the same state
         # Not shuffled: accelerate hands process k every k-th batch, which `stream_order` laid out for it.
         # A generator of its own: a DataLoader without one draws a seed from the global RNG at every epoch start,
         # which would shift the dropout masks of a resumed run.

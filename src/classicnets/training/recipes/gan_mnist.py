@@ -32,6 +32,7 @@ import numpy as np
 import torch
 
 from ...data import load_hub_dataset, require_columns
+from ...errors import DataError
 from ...models.gan import (
     GANConfig,
     GANModel,
@@ -41,7 +42,7 @@ from ...models.gan import (
     save_image_grid,
 )
 from ...models.gan.configuration_gan import PRESETS
-from ..arguments import TrainingArguments
+from ..arguments import TrainingArguments, check_types, require
 from ..recipe import Recipe
 
 ARCHITECTURE_OPTIONS = ("num_classes", "generator_hidden_sizes", "discriminator_hidden_sizes",
@@ -90,21 +91,29 @@ class GANMNISTArguments:
     eval_seed: int = field(default=0, metadata={"help": "Seed of the evaluation noise."})
 
     def __post_init__(self):
-        if self.preset not in PRESETS:
-            raise ValueError(f"Unknown --preset {self.preset!r}; choose one of {', '.join(PRESETS)}.")
-        if self.self_condition_clusters < 0 or self.self_condition_clusters == 1:
-            raise ValueError(f"--self_condition_clusters must be 0 (off) or >= 2, got {self.self_condition_clusters}.")
-        if self.self_condition_clusters and (self.num_classes is not None or PRESETS[self.preset].get("num_classes")):
-            raise ValueError("--self_condition_clusters makes its own clusters: use an unconditional preset "
-                             "(e.g. dcgan) without --num_classes.")
-        if not 0.0 <= self.label_smoothing < 1.0:
-            raise ValueError(f"--label_smoothing must be in [0, 1), got {self.label_smoothing}.")
-        if self.d_lr <= 0 or self.g_lr <= 0:
-            raise ValueError("--d_lr and --g_lr must be > 0.")
-        if self.eval_num_images < 10 or self.final_eval_num_images < 10:
-            raise ValueError("--eval_num_images and --final_eval_num_images must be >= 10.")
-        if self.sample_every < 0:
-            raise ValueError("--sample_every must be >= 0.")
+        check_types(self)
+        require(self.preset in PRESETS, "preset", f"must be one of {', '.join(PRESETS)}", self.preset)
+        require(self.num_classes is None or self.num_classes >= 2, "num_classes", "must be >= 2", self.num_classes)
+        for name in ("generator_hidden_sizes", "discriminator_hidden_sizes"):
+            sizes = getattr(self, name)
+            require(sizes is None or (len(sizes) > 0 and min(sizes) >= 1), name, "must be widths >= 1", sizes)
+        require(self.self_condition_clusters == 0 or self.self_condition_clusters >= 2, "self_condition_clusters",
+                "must be 0 (off) or >= 2", self.self_condition_clusters)
+        require(not (self.self_condition_clusters and (self.num_classes is not None
+                                                        or PRESETS[self.preset].get("num_classes"))),
+                "self_condition_clusters", "makes its own clusters: use an unconditional preset (e.g. dcgan) "
+                "without --num_classes")
+        require(self.max_train_samples is None or self.max_train_samples >= 1, "max_train_samples", "must be >= 1",
+                self.max_train_samples)
+        require(0.0 <= self.label_smoothing < 1.0, "label_smoothing", "must be in [0, 1)", self.label_smoothing)
+        for name in ("d_lr", "g_lr"):
+            require(getattr(self, name) > 0, name, "must be > 0", getattr(self, name))
+        for name in ("beta1", "beta2"):
+            require(0 <= getattr(self, name) < 1, name, "must be in [0, 1)", getattr(self, name))
+        for name in ("eval_num_images", "final_eval_num_images"):
+            require(getattr(self, name) >= 10, name, "must be >= 10", getattr(self, name))
+        require(self.sample_every >= 0, "sample_every", "must be >= 0", self.sample_every,
+                hint="0 writes sample grids only at the end")
 
 
 class NoiseSource:
@@ -190,7 +199,7 @@ def decode_images(dataset, column: str, config: GANConfig, what: str) -> torch.T
         images = np.asarray(values, dtype=object)
     if images.dtype == object:
         shapes = sorted({tuple(np.asarray(v).shape) for v in values[:1000]})
-        raise ValueError(f"{what}: the preset expects {expected}, but column {column!r} holds images of different "
+        raise DataError(f"{what}: the preset expects {expected}, but column {column!r} holds images of different "
                          f"shapes, e.g. {shapes[:4]}. Resize and convert them first (dataset.map with PIL).")
     if images.ndim == 3:
         images = images[:, None]  # (N, H, W) -> (N, 1, H, W)
@@ -201,7 +210,7 @@ def decode_images(dataset, column: str, config: GANConfig, what: str) -> torch.T
         hint = ""
         if images.ndim == 4 and images.shape[2:] == (s, s) and images.shape[1] != c:
             hint = " (convert the images, e.g. PIL image.convert('L' if grey else 'RGB'))"
-        raise ValueError(f"{what}: the preset expects {expected}, i.e. arrays of shape (C, H, W) = {(c, s, s)}, but "
+        raise DataError(f"{what}: the preset expects {expected}, i.e. arrays of shape (C, H, W) = {(c, s, s)}, but "
                          f"column {column!r} holds images of shape {got} (channels first){hint}. Resize/convert the "
                          "dataset or use a matching GAN configuration.")
     if images.dtype != np.uint8:
@@ -225,7 +234,7 @@ class GANMNISTRecipe(Recipe):
         self.config = GANConfig.from_preset(args.preset, **overrides)
         splits = load_hub_dataset(args.dataset_name)
         if args.train_split not in splits:
-            raise ValueError(f"The dataset has splits {list(splits)} but no {args.train_split!r} (--train_split).")
+            raise DataError(f"The dataset has splits {list(splits)} but no {args.train_split!r} (--train_split).")
         train = splits[args.train_split]
         if args.max_train_samples:
             train = train.select(range(min(args.max_train_samples, len(train))))
@@ -268,8 +277,7 @@ class GANMNISTRecipe(Recipe):
         """Seeded from the engine's seed (already set) and the process index; carried by the checkpoints."""
         rank = accelerator.process_index if accelerator is not None else 0
         self.noise = NoiseSource(torch.initial_seed() + 1_000_003 * (rank + 1))
-        if accelerator is not None:
-            accelerator.register_for_checkpointing(self.noise)
+        self.register_state("noise", self.noise)
 
     def _decode(self, split, what: str) -> tuple[torch.Tensor, torch.Tensor]:
         args, config = self.args, self.config
@@ -282,7 +290,7 @@ class GANMNISTRecipe(Recipe):
             labels = torch.as_tensor(np.asarray(split.select_columns([args.label_column]).with_format("numpy")[:][
                 args.label_column]), dtype=torch.long)
             if config.num_classes is not None and (labels.min() < 0 or labels.max() >= config.num_classes):
-                raise ValueError(f"{what}: labels must be in [0, {config.num_classes}) for num_classes "
+                raise DataError(f"{what}: labels must be in [0, {config.num_classes}) for num_classes "
                                  f"{config.num_classes}; got values from {int(labels.min())} to {int(labels.max())}.")
         else:
             labels = torch.full((images.shape[0],), -1, dtype=torch.long)

@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from ...models.transformer import TransformerForMaskedLM
+from ..arguments import require
 from .transformer_sst2 import TransformerTextArguments, TransformerTextRecipe, column, pad_batch
 
 EXAMPLE_SENTENCES = ["a [MASK] , beautifully acted film .", "the plot is [MASK] and the jokes fall flat ."]
@@ -28,8 +29,7 @@ class TransformerMLMArguments(TransformerTextArguments):
 
     def __post_init__(self):
         super().__post_init__()
-        if not 0.0 < self.mlm_probability < 1.0:
-            raise ValueError(f"--mlm_probability must be in (0, 1), got {self.mlm_probability}.")
+        require(0.0 < self.mlm_probability < 1.0, "mlm_probability", "must be in (0, 1)", self.mlm_probability)
 
 
 class MaskingCollator:

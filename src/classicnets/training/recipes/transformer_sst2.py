@@ -21,12 +21,14 @@ import torch.nn.functional as F
 from datasets.fingerprint import Hasher
 
 from ...data import load_data_files, load_hub_dataset, require_columns
+from ...errors import DataError
 from ...models.transformer import (
     TransformerConfig,
     TransformerForSequenceClassification,
     train_sst2_tokenizer,
 )
 from ...models.transformer.configuration_transformer import NORM_STYLES, POOLINGS, POSITION_ENCODINGS, PRESETS
+from ..arguments import check_types, require
 from ..recipe import Recipe
 
 ARCHITECTURE_OPTIONS = ("d_model", "num_heads", "encoder_layers", "ffn_dim", "dropout", "attention_dropout",
@@ -73,17 +75,25 @@ class TransformerTextArguments:
                                                               "longer sentences are truncated."})
 
     def __post_init__(self):
-        if self.preset not in PRESETS:
-            raise ValueError(f"Unknown --preset {self.preset!r}; choose one of {sorted(PRESETS)}.")
-        if self.max_length < 3:
-            raise ValueError("--max_length must be >= 3 ([CLS], one token, [SEP]).")
-        if self.validation_file and not self.train_file:
-            raise ValueError("--validation_file needs --train_file.")
+        check_types(self)
+        require(self.preset in PRESETS, "preset", f"must be one of {', '.join(sorted(PRESETS))}", self.preset)
+        for name in ("d_model", "num_heads", "encoder_layers", "ffn_dim"):
+            require(getattr(self, name) is None or getattr(self, name) >= 1, name, "must be >= 1", getattr(self, name))
+        for name in ("dropout", "attention_dropout"):
+            value = getattr(self, name)
+            require(value is None or 0 <= value < 1, name, "must be in [0, 1)", value)
+        require(self.vocab_size >= 1, "vocab_size", "must be >= 1", self.vocab_size)
+        require(self.min_frequency >= 1, "min_frequency", "must be >= 1", self.min_frequency)
+        require(self.max_length >= 3, "max_length", "must be >= 3", self.max_length, hint="[CLS], one token, [SEP]")
+        require(not self.validation_file or bool(self.train_file), "validation_file", "needs --train_file")
 
 
 @dataclass
 class TransformerSST2Arguments(TransformerTextArguments):
     label_column: str = field(default="label", metadata={"help": "Column holding the class index."})
+    num_labels: int | None = field(default=None, metadata={
+        "help": "Number of classes K: labels must be 0..K-1 (default: the names of a ClassLabel column, else "
+                "the largest label + 1, with every class present in the train split)."})
     word_dropout: float = field(default=0.0, metadata={
         "help": "Training only: replace each word piece (not [CLS]/[SEP]) by [UNK] with this probability."})
     init_from: str | None = field(default=None, metadata={
@@ -101,12 +111,10 @@ class TransformerSST2Arguments(TransformerTextArguments):
 
     def __post_init__(self):
         super().__post_init__()
-        if not 0.0 <= self.word_dropout < 1.0:
-            raise ValueError("--word_dropout must be in [0, 1).")
-        if not 0.0 <= self.distill_alpha <= 1.0:
-            raise ValueError("--distill_alpha must be in [0, 1].")
-        if self.distill_temperature <= 0:
-            raise ValueError("--distill_temperature must be > 0.")
+        require(self.num_labels is None or self.num_labels >= 2, "num_labels", "must be >= 2", self.num_labels)
+        require(0.0 <= self.word_dropout < 1.0, "word_dropout", "must be in [0, 1)", self.word_dropout)
+        require(0.0 <= self.distill_alpha <= 1.0, "distill_alpha", "must be in [0, 1]", self.distill_alpha)
+        require(self.distill_temperature > 0, "distill_temperature", "must be > 0", self.distill_temperature)
 
 
 class TransformerTextRecipe(Recipe):
@@ -212,7 +220,7 @@ class TransformerSST2Recipe(TransformerTextRecipe):
             args.tokenizer_name = args.init_from  # the encoder's token ids
         splits = self._load_splits()
         train, validation = splits[args.train_split], splits[args.eval_split]
-        self.id2label = _label_names(train, args.label_column)
+        self.id2label = _label_names(train, args.label_column, args.num_labels, args.train_split)
         num_labels = len(self.id2label)
         for name, split in ((args.train_split, train), (args.eval_split, validation)):
             _check_labels(split, args.label_column, num_labels, name)
@@ -420,24 +428,45 @@ def pad_batch(ids: list[list[int]], pad_token_id: int) -> tuple[torch.Tensor, to
     return input_ids, attention_mask
 
 
-def _label_names(split, column: str) -> list[str]:
+def _label_names(split, column: str, num_labels: int | None = None, name: str = "train") -> list[str]:
+    """The class names: a ClassLabel column's; else K classes 0..K-1, K from --num_labels or from the labels found
+    (then every class 0..max must occur: a gap is a mislabelled file, not a class nobody has seen)."""
     feature = split.features[column]
     if hasattr(feature, "names"):  # ClassLabel
+        if num_labels is not None and num_labels != len(feature.names):
+            raise DataError(f"--num_labels {num_labels} disagrees with column {column!r}, a ClassLabel of "
+                            f"{len(feature.names)} classes {feature.names}: drop --num_labels.")
         return list(feature.names)
     values = [v for v in split.unique(column) if v is not None]
     if not values or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        raise ValueError(f"Column {column!r} must hold class indices 0..K-1 (integers); found e.g. {values[:5]}.")
-    count = max(values) + 1
-    return ["negative", "positive"] if count == 2 else [f"LABEL_{i}" for i in range(count)]
+        raise DataError(f"Column {column!r} must hold class indices 0..K-1 (integers); found e.g. {values[:5]}. "
+                        "Map the labels to integers (dataset.class_encode_column) or set --label_column.")
+    found = sorted(values)
+    if num_labels is None:
+        num_labels = found[-1] + 1
+        absent = [k for k in range(num_labels) if k not in set(found)]
+        if absent and found[0] >= 0:  # negative labels are _check_labels' to name
+            raise DataError(
+                f"Split {name!r} has labels {_shown(found)} in column {column!r}: the classes must be 0..K-1, but "
+                f"{_shown(absent)} never occur, which would train a {num_labels}-class model. Renumber the labels "
+                f"0..{len(found) - 1}, set --label_column to the right column, or pass --num_labels {num_labels} "
+                "if those classes are real.")
+    return ["negative", "positive"] if num_labels == 2 else [f"LABEL_{i}" for i in range(num_labels)]
+
+
+def _shown(values: list, limit: int = 10) -> str:
+    return str(values[:limit])[:-1] + (", ...]" if len(values) > limit else "]")
 
 
 def _check_labels(split, column: str, num_labels: int, name: str) -> None:
     values = split.unique(column)
     bad = sorted({v for v in values if v is None or not 0 <= v < num_labels}, key=str)
     if bad:
-        raise ValueError(f"Split {name!r} has labels {bad[:5]} outside 0..{num_labels - 1} in column {column!r}"
-                         + (" (-1 marks a hidden label, as in SST-2's test split: evaluate on 'validation')"
-                            if -1 in bad else "") + ".")
+        raise DataError(f"Split {name!r} has labels {bad[:5]} outside 0..{num_labels - 1} in column {column!r}"
+                        + (" (-1 marks a hidden label, as in SST-2's test split: evaluate on 'validation')"
+                           if -1 in bad else "")
+                        + ". Fix the labels, set --label_column to the right column, or --num_labels to the number "
+                          "of classes.")
 
 
 def confusion_markdown(confusion: list[list[int]], labels: list[str]) -> str:
