@@ -7,7 +7,8 @@
 [`TransformerModel`] is the paper's encoder-decoder without the output projection: source ids (B, S) and
 target ids (B, T) give decoder states (B, T, d_model). It is the batch-first counterpart of PyTorch's
 `nn.Transformer(d_model=512, nhead=8)`, which is sequence-first ((S, B, E) and (T, B, E) in, (T, B, E) out) and
-takes embeddings rather than ids. [`TransformerForSequenceClassification`] uses the encoder only, and so does
+takes embeddings rather than ids. [`TransformerForSeq2SeqLM`] adds the output projection (the language-model head)
+and decodes with `generate()`. [`TransformerForSequenceClassification`] uses the encoder only, and so does
 [`TransformerForMaskedLM`] (BERT's masked-language-model pre-training, whose encoder a classifier can start from).
 
 Attention comes in two interchangeable implementations, chosen like every transformers model through
@@ -23,19 +24,22 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
-from transformers import PreTrainedModel
+from transformers import GenerationMixin, PreTrainedModel
 from transformers import initialization as init
 from transformers.activations import ACT2FN
+from transformers.cache_utils import DynamicCache, EncoderDecoderCache
 from transformers.modeling_outputs import (
     BaseModelOutput,
     BaseModelOutputWithPastAndCrossAttentions,
     MaskedLMOutput,
     ModelOutput,
+    Seq2SeqLMOutput,
     Seq2SeqModelOutput,
     SequenceClassifierOutput,
 )
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 
+from .configuration_seq2seq import TransformerSeq2SeqConfig
 from .configuration_transformer import TransformerConfig, TransformerEnsembleConfig
 
 # --- embeddings -----------------------------------------------------------------------------------------------
@@ -77,11 +81,15 @@ class TransformerEmbeddings(nn.Module):
         input_ids: torch.LongTensor | None = None,
         inputs_embeds: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
+        past_length: int = 0,
     ) -> torch.Tensor:
+        """`past_length` tokens come before these (cached decoding): positions start there, and
+        `attention_mask`, when given, covers them too: (B, past_length + T)."""
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("Pass exactly one of input_ids or inputs_embeds.")
         length = (input_ids if input_ids is not None else inputs_embeds).shape[1]
-        check_length(length, self.config.max_position_embeddings)
+        # (the limit counts the cached tokens too; an empty input is an error whatever came before)
+        check_length(past_length + length if length else 0, self.config.max_position_embeddings)
         if inputs_embeds is None:
             if input_ids.min() < 0 or input_ids.max() >= self.config.vocab_size:
                 raise ValueError(
@@ -91,10 +99,10 @@ class TransformerEmbeddings(nn.Module):
             inputs_embeds = self.token_embedding(input_ids)  # (B, T, D)
         table = self.position_embedding.weight if self.position_embedding is not None else self.sinusoidal_table
         if attention_mask is None:
-            positions = table[:length]  # (T, D), broadcast over B
+            positions = table[past_length : past_length + length]  # (T, D), broadcast over B
         else:
             # Count positions over real tokens only, so left padding does not shift a sentence's positions.
-            position_ids = (attention_mask.long().cumsum(dim=1) - 1).clamp(min=0)  # (B, T)
+            position_ids = (attention_mask.long().cumsum(dim=1) - 1).clamp(min=0)[:, past_length:]  # (B, T)
             positions = table[position_ids]  # (B, T, D)
         return self.dropout(inputs_embeds * self.scale + positions.to(inputs_embeds.dtype))
 
@@ -155,12 +163,15 @@ class MultiHeadAttention(nn.Module):
     """Multi-head attention (paper, 3.2.2): H heads of size hs = D / H, then an output projection.
 
     Self-attention when `key_value_states` is None, cross-attention (queries from the decoder, keys and values
-    from the encoder output) otherwise.
+    from the encoder output) otherwise. While decoding step by step, an `EncoderDecoderCache` keeps the keys and
+    values: the self-attention's grow by the new tokens at each step (`layer_idx` names this layer's slot), the
+    cross-attention's are computed from the encoder output once, at the first step, and reused.
     """
 
-    def __init__(self, config: TransformerConfig):
+    def __init__(self, config: TransformerConfig, layer_idx: int | None = None):
         super().__init__()
         self.config = config
+        self.layer_idx = layer_idx
         self.num_heads = config.num_heads
         self.head_dim = config.d_model // config.num_heads
         self.scaling = self.head_dim**-0.5
@@ -177,13 +188,12 @@ class MultiHeadAttention(nn.Module):
         key_padding_mask: torch.Tensor | None = None,
         is_causal: bool = False,
         output_attentions: bool = False,
+        cache: EncoderDecoderCache | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         B, T, D = hidden_states.shape
-        source = hidden_states if key_value_states is None else key_value_states  # (B, S, D)
-        S = source.shape[1]
         q = self.q_proj(hidden_states).view(B, T, self.num_heads, self.head_dim).transpose(1, 2)  # (B, H, T, hs)
-        k = self.k_proj(source).view(B, S, self.num_heads, self.head_dim).transpose(1, 2)  # (B, H, S, hs)
-        v = self.v_proj(source).view(B, S, self.num_heads, self.head_dim).transpose(1, 2)  # (B, H, S, hs)
+        k, v = self.keys_and_values(hidden_states, key_value_states, cache)  # (B, H, S, hs) each
+        S = k.shape[2]  # with a cache: the past tokens and these
         mask = build_attention_mask(key_padding_mask, is_causal, T, S, q.dtype, q.device)  # (B|1, 1, T, S)
 
         attention = eager_attention_forward
@@ -201,6 +211,24 @@ class MultiHeadAttention(nn.Module):
         )  # (B, T, H, hs), (B, H, T, S) or None
         out = out.reshape(B, T, D)  # re-assemble the heads
         return self.out_proj(out), weights
+
+    def keys_and_values(self, hidden_states, key_value_states, cache) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, H, S, hs) keys and values: projected from `hidden_states` (self-attention) or from the encoder output
+        `key_value_states` (cross-attention), through the cache when there is one."""
+        cross = key_value_states is not None
+        if cross and cache is not None and cache.is_updated.get(self.layer_idx):
+            layer = cache.cross_attention_cache.layers[self.layer_idx]  # the encoder's, computed at the first step
+            return layer.keys, layer.values
+        source = key_value_states if cross else hidden_states  # (B, S, D)
+        B, S, _ = source.shape
+        k = self.k_proj(source).view(B, S, self.num_heads, self.head_dim).transpose(1, 2)  # (B, H, S, hs)
+        v = self.v_proj(source).view(B, S, self.num_heads, self.head_dim).transpose(1, 2)  # (B, H, S, hs)
+        if cache is None:
+            return k, v
+        if cross:
+            cache.is_updated[self.layer_idx] = True
+            return cache.cross_attention_cache.update(k, v, self.layer_idx)
+        return cache.self_attention_cache.update(k, v, self.layer_idx)  # past and new: (B, H, past + T, hs)
 
 
 class FeedForward(nn.Module):
@@ -257,26 +285,28 @@ class EncoderLayer(nn.Module):
 class DecoderLayer(nn.Module):
     """Causal self-attention, cross-attention over the encoder output, then feed-forward."""
 
-    def __init__(self, config: TransformerConfig):
+    def __init__(self, config: TransformerConfig, layer_idx: int | None = None):
         super().__init__()
-        self.self_attn = MultiHeadAttention(config)
+        self.self_attn = MultiHeadAttention(config, layer_idx)
         self.self_attn_block = Residual(config)
-        self.cross_attn = MultiHeadAttention(config)
+        self.cross_attn = MultiHeadAttention(config, layer_idx)
         self.cross_attn_block = Residual(config)
         self.ffn = FeedForward(config)
         self.ffn_block = Residual(config)
 
-    def forward(self, x, encoder_states, padding_mask=None, encoder_padding_mask=None, output_attentions=False):
+    def forward(self, x, encoder_states, padding_mask=None, encoder_padding_mask=None, output_attentions=False,
+                cache=None):
         x, self_weights = self.self_attn_block(
             x,
             lambda h: self.self_attn(
-                h, key_padding_mask=padding_mask, is_causal=True, output_attentions=output_attentions
+                h, key_padding_mask=padding_mask, is_causal=True, output_attentions=output_attentions, cache=cache
             ),
         )
         x, cross_weights = self.cross_attn_block(
             x,
             lambda h: self.cross_attn(
-                h, encoder_states, key_padding_mask=encoder_padding_mask, output_attentions=output_attentions
+                h, encoder_states, key_padding_mask=encoder_padding_mask, output_attentions=output_attentions,
+                cache=cache,
             ),
         )
         x, _ = self.ffn_block(x, lambda h: (self.ffn(h), None))
@@ -305,6 +335,12 @@ class TransformerPreTrainedModel(PreTrainedModel):
             if module.bias is not None:
                 init.zeros_(module.bias)
         elif isinstance(module, nn.Embedding):
+            token_embedding = module.num_embeddings == self.config.vocab_size
+            if self.config.is_encoder_decoder and self.config.scale_embedding and token_embedding:
+                # TransformerForSeq2SeqLM, as the paper (and fairseq): token embeddings multiplied by sqrt(d_model)
+                # start at std d_model^-0.5, so the scaled input has unit variance instead of being drowned by the
+                # position encoding (measured: a copy task learns several times faster than at 0.02).
+                std = self.config.d_model**-0.5
             init.normal_(module.weight, mean=0.0, std=std)
             if module.padding_idx is not None and not getattr(module.weight, "_is_hf_initialized", False):
                 init.zeros_(module.weight[module.padding_idx])
@@ -390,7 +426,7 @@ class TransformerDecoder(TransformerPreTrainedModel):
     def __init__(self, config: TransformerConfig):
         super().__init__(config)
         self.embeddings = TransformerEmbeddings(config)
-        self.layers = nn.ModuleList(DecoderLayer(config) for _ in range(config.decoder_layers))
+        self.layers = nn.ModuleList(DecoderLayer(config, i) for i in range(config.decoder_layers))
         self.final_layer_norm = nn.LayerNorm(config.d_model, eps=config.layer_norm_eps) if config.norm_style == "pre" else None
         self.post_init()
 
@@ -410,14 +446,20 @@ class TransformerDecoder(TransformerPreTrainedModel):
         output_attentions: bool | None = None,
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
+        cache: EncoderDecoderCache | None = None,
+        use_cache: bool | None = None,
         **kwargs,
     ) -> BaseModelOutputWithPastAndCrossAttentions:
         r"""
         Args:
             input_ids (`torch.LongTensor` of shape `(batch_size, target_length)`): Target ids (shifted right).
-            attention_mask (`torch.Tensor` of shape `(batch_size, target_length)`, *optional*): Target padding.
+            attention_mask (`torch.Tensor` of shape `(batch_size, target_length)`, *optional*): Target padding
+                (with a cache: over the cached tokens and these, `(batch_size, past_length + target_length)`).
             encoder_hidden_states (`torch.FloatTensor` of shape `(batch_size, source_length, d_model)`).
             encoder_attention_mask (`torch.Tensor` of shape `(batch_size, source_length)`, *optional*): Source padding.
+            cache (`EncoderDecoderCache`, *optional*): Keys and values of the tokens decoded so far (self-attention)
+                and of the encoder output (cross-attention); `input_ids` are then only the new tokens.
+            use_cache (`bool`, *optional*): Start a cache when none is given, and return it.
         """
         if encoder_hidden_states is None:
             raise ValueError("TransformerDecoder needs encoder_hidden_states (the encoder output) to attend to.")
@@ -425,15 +467,19 @@ class TransformerDecoder(TransformerPreTrainedModel):
         output_hidden_states = (
             output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
         )
-        padding_mask = padding_mask_from(attention_mask)  # (B, T) or None
-        x = self.embeddings(input_ids, inputs_embeds, padding_mask)  # (B, T, D)
+        if use_cache and cache is None:  # grows layer by layer (no config: decoder_layers may differ from encoder's)
+            cache = EncoderDecoderCache(DynamicCache(), DynamicCache())
+        past_length = cache.get_seq_length() if cache is not None else 0
+        padding_mask = padding_mask_from(attention_mask)  # (B, past + T) or None
+        x = self.embeddings(input_ids, inputs_embeds, padding_mask, past_length=past_length)  # (B, T, D)
         encoder_padding_mask = padding_mask_from(encoder_attention_mask)  # (B, S) or None
         all_hidden, all_self, all_cross = (), (), ()
         for layer in self.layers:
             if output_hidden_states:
                 all_hidden += (x,)
             x, self_weights, cross_weights = layer(
-                x, encoder_hidden_states, padding_mask, encoder_padding_mask, output_attentions=output_attentions
+                x, encoder_hidden_states, padding_mask, encoder_padding_mask, output_attentions=output_attentions,
+                cache=cache,
             )
             if output_attentions:
                 all_self += (self_weights,)  # (B, H, T, T)
@@ -444,6 +490,7 @@ class TransformerDecoder(TransformerPreTrainedModel):
             all_hidden += (x,)
         return BaseModelOutputWithPastAndCrossAttentions(
             last_hidden_state=x,
+            cache=cache,
             hidden_states=all_hidden if output_hidden_states else None,
             attentions=all_self if output_attentions else None,
             cross_attentions=all_cross if output_attentions else None,
@@ -485,6 +532,8 @@ class TransformerModel(TransformerPreTrainedModel):
         output_attentions: bool | None = None,
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
+        cache: EncoderDecoderCache | None = None,
+        use_cache: bool | None = None,
         **kwargs,
     ) -> Seq2SeqModelOutput:
         r"""
@@ -495,6 +544,7 @@ class TransformerModel(TransformerPreTrainedModel):
             decoder_attention_mask (`torch.Tensor` of shape `(batch_size, target_length)`, *optional*): Target padding;
                 the causal mask is always applied on top of it.
             encoder_outputs (*optional*): A previous encoder output to reuse (e.g. while decoding step by step).
+            cache (`EncoderDecoderCache`, *optional*), use_cache (`bool`, *optional*): see [`TransformerDecoder`].
         """
         if decoder_input_ids is None and decoder_inputs_embeds is None:
             raise ValueError("TransformerModel needs decoder_input_ids (the target sequence, shifted right).")
@@ -516,9 +566,12 @@ class TransformerModel(TransformerPreTrainedModel):
             inputs_embeds=decoder_inputs_embeds,
             output_attentions=output_attentions,
             output_hidden_states=output_hidden_states,
+            cache=cache,
+            use_cache=use_cache,
         )
         return Seq2SeqModelOutput(
             last_hidden_state=decoder_outputs.last_hidden_state,  # (B, T, D)
+            cache=decoder_outputs.cache,
             decoder_hidden_states=decoder_outputs.hidden_states,
             decoder_attentions=decoder_outputs.attentions,
             cross_attentions=decoder_outputs.cross_attentions,
@@ -799,11 +852,183 @@ class TransformerForMaskedLM(TransformerPreTrainedModel):
                               attentions=outputs.attentions)
 
 
+# --- sequence to sequence -------------------------------------------------------------------------------------
+
+
+def shift_tokens_right(labels: torch.Tensor, pad_token_id: int, decoder_start_token_id: int) -> torch.Tensor:
+    """labels (B, T) -> decoder inputs (B, T): `[start, y_0, ..., y_{T-2}]`, with -100 (ignored) read as padding.
+
+    Teacher forcing: the decoder reads the target one step behind, so position t predicts y_t from y_<t.
+    """
+    shifted = labels.new_full(labels.shape, pad_token_id)
+    shifted[:, 1:] = labels[:, :-1]
+    shifted[:, 0] = decoder_start_token_id
+    return shifted.masked_fill(shifted == -100, pad_token_id)
+
+
+class TransformerForSeq2SeqLM(TransformerPreTrainedModel, GenerationMixin):
+    """
+    The paper's whole model: [`TransformerModel`] (encoder-decoder) and a language-model head, Linear(D, vocab),
+    over the decoder states. Source ids (B, S) and target ids (B, T) -> next-token logits (B, T, vocab).
+
+    Configured by [`TransformerSeq2SeqConfig`]. With `tie_word_embeddings=True` (its default) the encoder's token
+    embedding, the decoder's and the head are one matrix, as in the paper (3.4; source and target then share one
+    vocabulary). `labels` (B, T) give the loss: they are shifted right behind `decoder_start_token_id` to make the
+    decoder's input, and -100 marks positions (padding) the loss ignores. Works with `AutoModelForSeq2SeqLM` and `generate()` (greedy, beam search, sampling), which
+    carries the decoder's keys and values in an `EncoderDecoderCache`: each new token costs one decoder position,
+    and the encoder output's keys and values are projected once per layer, at the first step.
+    """
+
+    _tied_weights_keys = {
+        "lm_head.weight": "transformer.encoder.embeddings.token_embedding.weight",
+        "transformer.decoder.embeddings.token_embedding.weight": "transformer.encoder.embeddings.token_embedding.weight",
+    }
+
+    config: TransformerSeq2SeqConfig
+    config_class = TransformerSeq2SeqConfig
+
+    def __init__(self, config: TransformerSeq2SeqConfig):
+        if config.model_type != TransformerSeq2SeqConfig.model_type:  # (by name: remote code has its own classes)
+            raise TypeError(f"TransformerForSeq2SeqLM takes a TransformerSeq2SeqConfig, got {type(config).__name__}: "
+                            "build one with the same fields, TransformerSeq2SeqConfig(**fields).")
+        super().__init__(config)
+        self.transformer = TransformerModel(config)
+        self.lm_head = nn.Linear(config.d_model, config.vocab_size, bias=False)
+        self.post_init()
+        if self.generation_config is not None:
+            self.generation_config.decoder_start_token_id = self.decoder_start_token_id
+
+    @property
+    def decoder_start_token_id(self) -> int | None:
+        """The token the decoder starts from: `config.decoder_start_token_id` if set, else `bos_token_id`."""
+        start = getattr(self.config, "decoder_start_token_id", None)
+        return start if start is not None else self.config.bos_token_id
+
+    def get_input_embeddings(self):
+        return self.transformer.encoder.get_input_embeddings()
+
+    def set_input_embeddings(self, value):
+        self.transformer.encoder.set_input_embeddings(value)
+
+    def get_output_embeddings(self):
+        return self.lm_head
+
+    def set_output_embeddings(self, value):
+        self.lm_head = value
+
+    def get_encoder(self):
+        return self.transformer.encoder
+
+    def get_decoder(self):
+        return self.transformer.decoder
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        decoder_input_ids: torch.LongTensor | None = None,
+        decoder_attention_mask: torch.Tensor | None = None,
+        encoder_outputs: BaseModelOutput | tuple | None = None,
+        cache: EncoderDecoderCache | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        decoder_inputs_embeds: torch.Tensor | None = None,
+        labels: torch.LongTensor | None = None,
+        use_cache: bool | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs,
+    ) -> Seq2SeqLMOutput:
+        r"""
+        Args:
+            input_ids (`torch.LongTensor` of shape `(batch_size, source_length)`): Source ids, at most
+                `max_position_embeddings` (longer raises a ValueError: truncate in the tokenizer).
+            attention_mask (`torch.Tensor` of shape `(batch_size, source_length)`, *optional*): Source padding.
+            decoder_input_ids (`torch.LongTensor` of shape `(batch_size, target_length)`, *optional*): The target
+                read by the decoder, starting with `decoder_start_token_id` (with a `cache`: only the new tokens).
+                Leave it out when passing `labels`: it is made from them.
+            decoder_attention_mask (`torch.Tensor`, *optional*): Target padding (the causal mask always applies).
+            encoder_outputs (*optional*): The encoder output, to reuse (generate() computes it once).
+            cache (`EncoderDecoderCache`, *optional*), use_cache (`bool`, *optional*): Keys and values of the tokens
+                decoded so far; `use_cache=True` starts one and returns it as `cache`.
+            labels (`torch.LongTensor` of shape `(batch_size, target_length)`, *optional*): The target, ending with
+                `eos_token_id`, -100 at padding. Loss: mean cross entropy over the positions that are not -100.
+
+        Returns `logits` of shape `(batch_size, target_length, vocab_size)`, `loss` with labels, `cache` when caching.
+        """
+        start = self.decoder_start_token_id
+        if labels is not None and decoder_input_ids is None and decoder_inputs_embeds is None:
+            if start is None or self.config.pad_token_id is None:
+                raise ValueError("Training from labels needs config.decoder_start_token_id (or bos_token_id) and "
+                                 "pad_token_id: set them to the tokenizer's start and padding ids.")
+            decoder_input_ids = shift_tokens_right(labels, self.config.pad_token_id, start)  # (B, T)
+        past_length = cache.get_seq_length() if cache is not None else 0
+        if decoder_input_ids is not None and past_length == 0:
+            check_decoder_start(decoder_input_ids, decoder_attention_mask, start)
+        outputs = self.transformer(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            decoder_input_ids=decoder_input_ids,
+            decoder_attention_mask=decoder_attention_mask,
+            encoder_outputs=encoder_outputs,
+            inputs_embeds=inputs_embeds,
+            decoder_inputs_embeds=decoder_inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            cache=cache,
+            use_cache=use_cache,
+        )
+        logits = self.lm_head(outputs.last_hidden_state)  # (B, T, vocab)
+        loss = None
+        if labels is not None:
+            labels = labels.to(logits.device)
+            loss = F.cross_entropy(logits.float().view(-1, logits.shape[-1]), labels.view(-1), ignore_index=-100)
+        return Seq2SeqLMOutput(
+            loss=loss,
+            logits=logits,
+            cache=outputs.cache,
+            decoder_hidden_states=outputs.decoder_hidden_states,
+            decoder_attentions=outputs.decoder_attentions,
+            cross_attentions=outputs.cross_attentions,
+            encoder_last_hidden_state=outputs.encoder_last_hidden_state,
+            encoder_hidden_states=outputs.encoder_hidden_states,
+            encoder_attentions=outputs.encoder_attentions,
+        )
+
+    def _prepare_cache_for_generation(self, generation_config, model_kwargs, *args, **kwargs):
+        """generate() sizes its default cache by `num_hidden_layers`, which this config maps to the encoder; the
+        decoder may be deeper or shallower, so a default dynamic cache is replaced by one that grows per layer."""
+        super()._prepare_cache_for_generation(generation_config, model_kwargs, *args, **kwargs)
+        cache = model_kwargs.get("cache")
+        if (isinstance(cache, EncoderDecoderCache) and not getattr(cache, "_is_user_defined", False)
+                and type(cache.self_attention_cache) is DynamicCache):
+            model_kwargs["cache"] = EncoderDecoderCache(DynamicCache(), DynamicCache())
+
+
+def check_decoder_start(decoder_input_ids: torch.Tensor, decoder_attention_mask: torch.Tensor | None,
+                        start: int | None) -> None:
+    """A target must begin with the decoder start token (the model never saw any other first token in training)."""
+    if start is None:
+        return
+    if decoder_input_ids.shape[1] == 0:
+        raise ValueError(f"decoder_input_ids is empty: the target must start with the decoder start token (id {start}).")
+    first = (decoder_input_ids[:, 0] if decoder_attention_mask is None else
+             decoder_input_ids.gather(1, decoder_attention_mask.long().argmax(dim=1, keepdim=True))[:, 0])  # (B,)
+    if not bool((first == start).all()):
+        raise ValueError(
+            f"decoder_input_ids must start with the decoder start token (id {start}); got first tokens "
+            f"{first.tolist()[:8]}. Pass `labels` instead (the model shifts them right behind the start token), or "
+            f"prepend the start token, as generate() does."
+        )
+
+
 __all__ = [
     "TransformerEncoder",
     "TransformerDecoder",
     "TransformerForMaskedLM",
+    "TransformerForSeq2SeqLM",
     "TransformerForSequenceClassification",
     "TransformerModel",
     "TransformerPreTrainedModel",
+    "shift_tokens_right",
 ]

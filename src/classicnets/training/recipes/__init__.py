@@ -6,6 +6,7 @@ RECIPES = {
     "char-lstm": "classicnets.training.recipes.char_lstm:CharLSTMRecipe",
     "gan-mnist": "classicnets.training.recipes.gan_mnist:GANMNISTRecipe",
     "transformer-mlm": "classicnets.training.recipes.transformer_mlm:TransformerMLMRecipe",
+    "transformer-seq2seq": "classicnets.training.recipes.transformer_seq2seq:TransformerSeq2SeqRecipe",
     "transformer-sst2": "classicnets.training.recipes.transformer_sst2:TransformerSST2Recipe",
 }
 
