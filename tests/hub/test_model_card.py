@@ -20,6 +20,9 @@ CONFIGS = {
                          "encoder_layers": 2, "ffn_dim": 128, "id2label": {"0": "negative", "1": "positive"}},
     "transformer-mlm": {"model_type": "classic_transformer", "vocab_size": 8000, "d_model": 64, "num_heads": 4,
                         "encoder_layers": 2, "ffn_dim": 128, "tie_word_embeddings": True},
+    "transformer-seq2seq": {"model_type": "classic_transformer_seq2seq", "vocab_size": 68, "d_model": 64,
+                            "num_heads": 4, "encoder_layers": 2, "decoder_layers": 2, "ffn_dim": 128,
+                            "tie_word_embeddings": True},
     "gan-mnist": {"model_type": "classic_gan", "architecture": "dcgan", "latent_dim": 100, "image_size": 28,
                   "num_channels": 1, "generator_hidden_sizes": [64, 32], "num_classes": None},
 }
@@ -27,7 +30,9 @@ METRICS = {
     "char-lstm": {"perplexity": 4.31, "loss": 1.4609},
     "transformer-sst2": {"accuracy": 0.8211, "loss": 0.41},
     "transformer-mlm": {"accuracy": 0.211, "perplexity": 252.3},
-    "gan-mnist": {"fid": 31.7, "inception_score": {"value": 8.9, "name": "Inception Score (MNIST classifier)"}},
+    "transformer-seq2seq": {"chrf": 85.2, "exact_match": 0.31},
+    "gan-mnist": {"lenet_fid": {"value": 31.7, "type": "fid"},
+                  "inception_score": {"value": 8.9, "name": "Inception Score (MNIST classifier)"}},
 }
 
 
@@ -56,7 +61,12 @@ def test_card_metadata_and_body(tmp_path, family):
     text = (tmp_path / "README.md").read_text()
     # Front matter is valid YAML, and ModelCard parses it back into the same fields.
     front = yaml.safe_load(text.split("---\n")[1])
-    assert front["library_name"] == "classicnets" and front["license"] == "apache-2.0"
+    assert front["library_name"] == "transformers" and front["license"] == "apache-2.0"
+    # Remote code declared as the Hub expects: the `custom_code` tag exactly when config.json has an auto_map.
+    assert ("custom_code" in front["tags"]) == ("auto_map" in CONFIGS[family])
+    widget = {"char-lstm": [{"text": "ROMEO:"}], "transformer-sst2": [{"text": "A gripping, beautifully acted film."},
+                                                                     {"text": "A dull, lifeless script."}]}
+    assert front.get("widget") == widget.get(family)
     loaded = ModelCard.load(tmp_path / "README.md")
     spec = FAMILIES[family]
     assert loaded.data.pipeline_tag == spec.pipeline_tag
@@ -70,7 +80,7 @@ def test_card_metadata_and_body(tmp_path, family):
     assert loaded.data.model_name == family
     # Body: architecture, command, hyperparameters, results, samples, usage, limitations.
     body = loaded.text
-    for needle in (f"classicnets train {family} --max_steps 10", "`learning_rate` | 0.0003", "## Results",
+    for needle in (f"classicnets train {family} --max_steps 10", "`batch_size` | 32", "## Results",
                    "## Usage", "## Limitations", "## Ethics", "Be kind.", f'"my-org/{family}"', "![",
                    "samples.png", "| parameters"):
         assert needle in body, f"{needle!r} missing from the {family} card"
@@ -78,8 +88,14 @@ def test_card_metadata_and_body(tmp_path, family):
     if family == "char-lstm":
         assert "trust_remote_code=True" in body and "some sample" in body
         assert "| Perplexity | 4.31 |" in body
+    if family in ("char-lstm", "transformer-sst2", "gan-mnist"):  # the families with a web demo say how to start it
+        assert f"classicnets demo my-org/{family}" in body
+    # The GAN's optimisers take --d_lr/--g_lr: the engine's learning_rate did nothing, so the card leaves it out.
+    assert ("`learning_rate` | 0.0003" in body) == (family != "gan-mnist")
     if family == "gan-mnist":
         assert "Inception Score (MNIST classifier)" in body and "DCGAN" in body
+        lenet = results["lenet_fid"]  # never type "fid": that is the Inception-v3 FID, another number
+        assert lenet.metric_name == "LeNet-FID" and "| LeNet-FID | 31.7 |" in body
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))

@@ -1,45 +1,177 @@
-"""`classicnets generate CHECKPOINT`: sample text from a char-LSTM checkpoint (a folder or a Hub id)."""
+"""`classicnets generate CHECKPOINT`: text from a char-LSTM, images from a GAN (a run folder or a Hub id).
+
+    classicnets generate outputs/char-lstm --prompt "ROMEO:" --max_new_tokens 300     # streams to stdout
+    classicnets generate outputs/gan-mnist --num_images 64 --seed 1 --output grid.png
+    classicnets generate outputs/gan-conditional --labels 0 1 2 3 4 5 6 7 8 9 --num_images 10 --output_dir digits
+
+The family comes from the checkpoint's config.json (`model_type`); options of the other family are refused.
+"""
 
 import argparse
+import sys
 
 from . import COMMANDS
 
+# Options of one family only: their defaults are None here, so that giving one to the other family is an error.
+TEXT_DEFAULTS = {"prompt": "ROMEO:", "max_new_tokens": 300, "temperature": 0.8, "top_k": 0, "top_p": 1.0,
+                 "num_samples": 1}
+IMAGE_DEFAULTS = {"num_images": 16, "labels": None, "output": None, "output_dir": None, "nrow": 8, "scale": 1}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    gen = argparse.ArgumentParser(prog="classicnets generate", description=COMMANDS["generate"])
-    gen.add_argument("checkpoint", help="A folder written by save_pretrained, or a Hub id.")
-    gen.add_argument("--prompt", default="ROMEO:", help="Text to continue (default: %(default)r).")
-    gen.add_argument("--max_new_tokens", type=int, default=300, help="Characters to generate (default: %(default)s).")
-    gen.add_argument("--temperature", type=float, default=0.8, help="Sampling temperature (default: %(default)s).")
-    gen.add_argument("--top_k", type=int, default=0, help="Keep the k most likely characters (0: all).")
-    gen.add_argument("--top_p", type=float, default=1.0, help="Nucleus sampling mass (default: %(default)s).")
-    gen.add_argument("--greedy", action="store_true", help="Always take the most likely character.")
-    gen.add_argument("--num_samples", type=int, default=1, help="Independent samples (default: %(default)s).")
-    gen.add_argument("--seed", type=int, default=0, help="Seed for reproducible sampling (default: %(default)s).")
+    gen = argparse.ArgumentParser(
+        prog="classicnets generate", description=COMMANDS["generate"],
+        epilog="The family is read from the checkpoint's config.json (model_type). Errors: exit 1 for a checkpoint "
+               "that cannot be used (missing, wrong family), exit 2 for bad options.")
+    gen.add_argument("checkpoint", help="A run folder (or any save_pretrained folder), or a Hub id org/name.")
+    gen.add_argument("--seed", type=int, default=0, help="Seed: the same seed gives the same output "
+                                                         "(default: %(default)s).")
+    text = gen.add_argument_group("char-LSTM (text, streamed to standard output)")
+    text.add_argument("--prompt", help=f"Text to continue (default: {TEXT_DEFAULTS['prompt']!r}).")
+    text.add_argument("--max_new_tokens", type=int, help=f"Characters to generate "
+                                                         f"(default: {TEXT_DEFAULTS['max_new_tokens']}).")
+    text.add_argument("--temperature", type=float, help=f"Sampling temperature, > 0 "
+                                                        f"(default: {TEXT_DEFAULTS['temperature']}; see --greedy).")
+    text.add_argument("--top_k", type=int, help="Sample among the k most likely characters (default 0: all).")
+    text.add_argument("--top_p", type=float, help="Nucleus sampling mass in (0, 1] (default: 1.0).")
+    text.add_argument("--greedy", action="store_true", help="Always take the most likely character.")
+    text.add_argument("--num_samples", type=int, help="Independent samples, one after the other (default: 1).")
+    image = gen.add_argument_group("GAN (images written as PNG)")
+    image.add_argument("--num_images", type=int, help=f"Images to draw (default: {IMAGE_DEFAULTS['num_images']}).")
+    image.add_argument("--labels", type=int, nargs="+", metavar="DIGIT",
+                       help="Class-conditional models: one class for every image, or one per image.")
+    image.add_argument("--output", metavar="PATH", help="Write one PNG grid of all images here (default: "
+                                                        "samples.png when --output_dir is not given).")
+    image.add_argument("--output_dir", metavar="DIR", help="Write each image as DIR/image_0000.png, ...")
+    image.add_argument("--nrow", type=int, help=f"Images per row of the grid (default: {IMAGE_DEFAULTS['nrow']}).")
+    image.add_argument("--scale", type=int, help="Enlarge every written image this many times, nearest neighbour "
+                                                 "(default: 1).")
     return gen
 
 
 def main(argv: list[str]) -> int:
-    return run(build_parser().parse_args(argv))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from ..demos.loader import CheckpointError, detect_family, read_config, require_family, resolve_checkpoint
+
+    try:
+        checkpoint = resolve_checkpoint(args.checkpoint)
+        family = detect_family(read_config(checkpoint))
+        require_family(family, ("char-lstm", "gan-mnist"), "`classicnets generate`", args.checkpoint)
+    except CheckpointError as err:
+        print(f"classicnets generate: error: {err}", file=sys.stderr)
+        return 1
+    check_options(parser, args, family)
+    try:
+        return generate_text(args, checkpoint) if family == "char-lstm" else generate_images(args, checkpoint)
+    except CheckpointError as err:
+        print(f"classicnets generate: error: {err}", file=sys.stderr)
+        return 1
 
 
-def run(args: argparse.Namespace) -> int:
+def check_options(parser: argparse.ArgumentParser, args: argparse.Namespace, family: str) -> None:
+    """Refuse the other family's options and impossible values (exit 2, like any argparse error); fill defaults."""
+    own, other = (TEXT_DEFAULTS, IMAGE_DEFAULTS) if family == "char-lstm" else (IMAGE_DEFAULTS, TEXT_DEFAULTS)
+    given = [f"--{k}" for k in other if getattr(args, k) is not None]
+    if family != "char-lstm" and args.greedy:
+        given.append("--greedy")
+    if given:
+        what = "a char-LSTM (text)" if family == "char-lstm" else "a GAN (images)"
+        verb = "does" if len(given) == 1 else "do"
+        parser.error(f"{args.checkpoint} is {what}: {', '.join(given)} {verb} not apply to it.")
+    for key, default in own.items():
+        if getattr(args, key) is None:
+            setattr(args, key, default)
+    if family == "char-lstm":
+        if args.temperature == 0 and not args.greedy:
+            parser.error("--temperature 0 is not sampling: use --greedy to always take the most likely character.")
+        if args.temperature < 0:
+            parser.error(f"--temperature must be > 0, got {args.temperature}.")
+        if args.num_samples < 1:
+            parser.error(f"--num_samples must be >= 1, got {args.num_samples}.")
+        if args.max_new_tokens < 1:
+            parser.error(f"--max_new_tokens must be >= 1, got {args.max_new_tokens}.")
+        if args.top_k < 0:
+            parser.error(f"--top_k must be >= 0 (0: all characters), got {args.top_k}.")
+        if not 0 < args.top_p <= 1:
+            parser.error(f"--top_p must be in (0, 1], got {args.top_p}.")
+        return
+    if args.num_images < 1:
+        parser.error(f"--num_images must be >= 1, got {args.num_images}.")
+    if args.nrow < 1 or args.scale < 1:
+        parser.error("--nrow and --scale must be >= 1.")
+    if args.labels is not None and len(args.labels) not in (1, args.num_images):
+        parser.error(f"--labels takes one class for all images or one per image ({args.num_images}), "
+                     f"got {len(args.labels)}.")
+    if args.output is None and args.output_dir is None:
+        args.output = "samples.png"
+
+
+def generate_text(args: argparse.Namespace, checkpoint) -> int:
+    """Print each sample as it is generated, character by character (flushed: a pipe or a terminal sees it now)."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from ..models.registry import register_all
+    from ..demos.char_lstm import TokenStreamer, encode_prompt, sampling_kwargs
+    from ..demos.loader import load_checkpoint
 
-    register_all()
-
+    model, tokenizer = load_checkpoint(checkpoint, "char-lstm")
     torch.manual_seed(args.seed)
-    tokenizer = AutoTokenizer.from_pretrained(args.checkpoint)
-    model = AutoModelForCausalLM.from_pretrained(args.checkpoint).eval()
-    inputs = tokenizer([args.prompt] * args.num_samples, return_tensors="pt")
-    out = model.generate(**inputs, max_new_tokens=args.max_new_tokens, do_sample=not args.greedy,
-                         temperature=args.temperature, top_k=args.top_k or None, top_p=args.top_p)
-    for i, text in enumerate(tokenizer.batch_decode(out, skip_special_tokens=True)):
-        if args.num_samples > 1:
-            print(f"----- sample {i + 1} -----")
-        print(text)
+    input_ids = encode_prompt(tokenizer, args.prompt)  # (1, T)
+
+    def emit(text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    try:
+        for i in range(args.num_samples):
+            if args.num_samples > 1:
+                emit(f"{'' if i == 0 else chr(10)}----- sample {i + 1} -----\n")
+            emit(args.prompt)
+            model.generate(input_ids, attention_mask=torch.ones_like(input_ids), max_new_tokens=args.max_new_tokens,
+                           streamer=TokenStreamer(tokenizer, emit), pad_token_id=tokenizer.pad_token_id,
+                           **sampling_kwargs(args.temperature, args.top_k, args.top_p, args.greedy))
+        emit("\n")
+    except KeyboardInterrupt:  # Ctrl-C ends a long sample: keep what was printed, no traceback
+        emit("\n")
+        return 130
+    except BrokenPipeError:  # `classicnets generate ... | head`: the reader has all it wanted
+        sys.stderr.close()
+        return 0
+    return 0
+
+
+def generate_images(args: argparse.Namespace, checkpoint) -> int:
+    """Write a grid (`--output`) and/or one PNG per image (`--output_dir`); print what was written."""
+    from pathlib import Path
+
+    from ..demos.loader import load_checkpoint
+    from ..models.gan.image_utils import save_image_grid, to_pil_images
+
+    model, _ = load_checkpoint(checkpoint, "gan-mnist")
+    labels = args.labels
+    if labels is not None:
+        config = model.config
+        if not config.takes_user_labels:
+            kind = "self-conditioned (it draws its own clusters)" if config.is_conditional else "unconditional"
+            print(f"classicnets generate: error: {args.checkpoint} is {kind}: it takes no --labels.", file=sys.stderr)
+            return 2
+        bad = [y for y in labels if not 0 <= y < config.num_classes]
+        if bad:
+            print(f"classicnets generate: error: --labels must be classes 0..{config.num_classes - 1}, got {bad}.",
+                  file=sys.stderr)
+            return 2
+        labels = labels[0] if len(labels) == 1 else labels
+    images = model.generate(args.num_images, seed=args.seed, labels=labels).cpu()  # (N, C, H, W) in [0, 1]
+    if args.output:
+        path = save_image_grid(images, args.output, nrow=args.nrow, scale=args.scale)
+        print(f"wrote a grid of {len(images)} images to {path}")
+    if args.output_dir:
+        folder = Path(args.output_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        width = max(4, len(str(len(images) - 1)))
+        for i, image in enumerate(to_pil_images(images)):
+            if args.scale > 1:
+                image = image.resize((image.width * args.scale, image.height * args.scale), 0)  # 0: nearest
+            image.save(folder / f"image_{i:0{width}d}.png", format="PNG")
+        print(f"wrote {len(images)} images to {folder}/image_{0:0{width}d}.png ...")
     return 0

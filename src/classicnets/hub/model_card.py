@@ -11,8 +11,11 @@
     card.save("outputs/char-lstm/final/README.md")   # then: classicnets push outputs/char-lstm/final my-org/...
 
 One Jinja2 template per family lives in `classicnets/hub/templates/<family>.md` (shipped with the package). The
-metadata block is a `huggingface_hub.ModelCardData`: `library_name: classicnets`, license, tags, datasets,
-`pipeline_tag`, and a `model-index` built from the metrics, so the Hub shows the results as evaluation results.
+metadata block is a `huggingface_hub.ModelCardData`: `library_name: transformers` (the checkpoints load with the
+transformers Auto classes, so the Hub shows that code; `custom_code` in the tags when the checkpoint carries its
+modelling code, `trust_remote_code=True`), license, tags, datasets, `pipeline_tag`, a `widget` example where the
+Hub has a widget for the task, and a `model-index` built from the metrics, so the Hub shows the results as
+evaluation results.
 The checkpoint folder is only read (config.json, safetensors headers): nothing is written there.
 """
 
@@ -47,6 +50,11 @@ class CardFamily:
     tags: tuple[str, ...] = ()
     language: tuple[str, ...] = ()
     aliases: tuple[str, ...] = field(default=())
+    # Example texts for the Hub's inference widget (`widget: [{text: ...}]`), for the tasks that have one.
+    widget: tuple[str, ...] = ()
+    # Engine options the family's recipe does not use (e.g. the GAN's two Adam optimisers have their own rates):
+    # left out of the card's hyperparameter table, which must list only what shaped the model.
+    unused_hyperparameters: tuple[str, ...] = ()
 
 
 FAMILIES: dict[str, CardFamily] = {
@@ -54,7 +62,7 @@ FAMILIES: dict[str, CardFamily] = {
         name="char-lstm", template="char-lstm.md", pipeline_tag="text-generation", task_name="Text Generation",
         dataset_id="karpathy/tiny_shakespeare", dataset_name="Tiny Shakespeare", dataset_split="validation",
         auto_class="AutoModelForCausalLM", tags=("char-lstm", "lstm", "character-level", "text-generation"),
-        language=("en",), aliases=("char_lstm", "charlstm", "lstm"),
+        language=("en",), aliases=("char_lstm", "charlstm", "lstm"), widget=("ROMEO:",),
     ),
     "transformer-sst2": CardFamily(
         name="transformer-sst2", template="transformer-sst2.md", pipeline_tag="text-classification",
@@ -62,6 +70,7 @@ FAMILIES: dict[str, CardFamily] = {
         dataset_split="validation", auto_class="AutoModelForSequenceClassification",
         tags=("transformer", "sentiment-analysis", "text-classification", "sst2"), language=("en",),
         aliases=("transformer", "classic_transformer", "transformer_sst2", "sst2"),
+        widget=("A gripping, beautifully acted film.", "A dull, lifeless script."),
     ),
     "transformer-mlm": CardFamily(
         name="transformer-mlm", template="transformer-mlm.md", pipeline_tag="fill-mask", task_name="Fill-Mask",
@@ -69,11 +78,19 @@ FAMILIES: dict[str, CardFamily] = {
         auto_class="AutoModelForMaskedLM", tags=("transformer", "fill-mask", "masked-lm"), language=("en",),
         aliases=("transformer_mlm", "mlm"),
     ),
+    "transformer-seq2seq": CardFamily(
+        name="transformer-seq2seq", template="transformer-seq2seq.md", pipeline_tag="text2text-generation",
+        task_name="Text2Text Generation", dataset_id="karpathy/tiny_shakespeare",
+        dataset_name="Tiny Shakespeare (punctuation and capitalisation restoration)", dataset_split="validation",
+        auto_class="AutoModelForSeq2SeqLM", tags=("transformer", "encoder-decoder", "seq2seq", "text2text-generation"),
+        language=("en",), aliases=("transformer_seq2seq", "seq2seq"),
+    ),
     "gan-mnist": CardFamily(
         name="gan-mnist", template="gan-mnist.md", pipeline_tag="unconditional-image-generation",
         task_name="Unconditional Image Generation", dataset_id="ylecun/mnist", dataset_name="MNIST",
         dataset_split="test", auto_class="AutoModel", tags=("gan", "dcgan", "image-generation", "mnist"),
         aliases=("gan", "classic_gan", "gan_mnist", "mnist-gan"),
+        unused_hyperparameters=("learning_rate", "weight_decay", "adam_beta1", "adam_beta2"),  # --d_lr, --g_lr, ...
     ),
 }
 
@@ -83,7 +100,11 @@ _METRIC_NAMES = {
     "bits_per_char": "Bits per character", "bpc": "Bits per character", "accuracy": "Accuracy",
     "eval_accuracy": "Accuracy", "acc": "Accuracy", "f1": "F1", "fid": "FID", "inception_score": "Inception Score",
     "is": "Inception Score", "kid": "KID", "precision": "Precision", "recall": "Recall",
+    "lenet_fid": "LeNet-FID", "lenet_fid_floor": "LeNet-FID floor",
 }
+# Metric keys whose model-index type is fixed whatever a caller passes: the Hub reads type "fid" as the
+# Inception-v3 FID of the literature, and a FID on LeNet features is another number, never comparable with it.
+_METRIC_TYPES = {"lenet_fid": "lenet_fid", "lenet_fid_floor": "lenet_fid"}
 _SECRET_KEY = re.compile(r"token|secret|password|passwd|api[_-]?key|credential|authorization", re.I)
 
 
@@ -145,7 +166,8 @@ def _metric_rows(metrics: dict, family: CardFamily) -> list[dict]:
             raise ValueError(f"Metric {key!r} must be a number (or a dict with a numeric 'value'), got {value!r}.")
         rows.append({
             "key": key,
-            "type": spec.get("type") or re.sub(r"^(eval|test|validation|val)_", "", str(key)).lower(),
+            "type": (_METRIC_TYPES.get(str(key).lower()) or spec.get("type")
+                     or re.sub(r"^(eval|test|validation|val)_", "", str(key)).lower()),
             "name": spec.get("name") or _METRIC_NAMES.get(str(key).lower()) or str(key).replace("_", " ").capitalize(),
             "value": float(value) if isinstance(value, float) else value,
             "display": _format_value(value),
@@ -156,11 +178,12 @@ def _metric_rows(metrics: dict, family: CardFamily) -> list[dict]:
     return rows
 
 
-def _safe_hyperparameters(hyperparameters: dict | None) -> list[tuple[str, str]]:
-    """(name, value) pairs to print, with anything secret-looking left out: a card must never show a token."""
+def _safe_hyperparameters(hyperparameters: dict | None, unused: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(name, value) pairs to print, with anything secret-looking left out (a card must never show a token), and
+    the options the family does not use."""
     out = []
     for key, value in (hyperparameters or {}).items():
-        if _SECRET_KEY.search(str(key)):
+        if _SECRET_KEY.search(str(key)) or str(key) in unused:
             continue
         out.append((str(key), scrub_token(_format_value(value))))
     return out
@@ -174,6 +197,9 @@ def _architecture(family: CardFamily, config: dict) -> list[tuple[str, str]]:
                              "max_position_embeddings", "id2label"],
         "transformer-mlm": ["vocab_size", "d_model", "num_heads", "encoder_layers", "ffn_dim", "dropout",
                             "activation", "position_encoding", "norm_style", "max_position_embeddings"],
+        "transformer-seq2seq": ["vocab_size", "d_model", "num_heads", "encoder_layers", "decoder_layers", "ffn_dim",
+                                "dropout", "activation", "position_encoding", "norm_style", "tie_word_embeddings",
+                                "max_position_embeddings"],
         "gan-mnist": ["architecture", "latent_dim", "image_size", "num_channels", "generator_hidden_sizes",
                       "discriminator_hidden_sizes", "num_classes", "self_conditioned", "output_activation",
                       "use_batch_norm", "discriminator_minibatch_std"],
@@ -278,20 +304,22 @@ def render_model_card(
         for row in rows
         if math.isfinite(row["value"]) and row["dataset_id"]
     ]
+    # The modelling code saved beside the weights (`auto_map`): the Hub then shows `trust_remote_code=True`.
+    has_remote_code = bool(config.get("auto_map"))
     data = ModelCardData(
         language=list(spec.language) or None,
         license=license,
-        library_name="classicnets",
-        tags=["classicnets", *spec.tags],
+        library_name="transformers",  # loads with the Auto classes: the Hub's "Use this model" shows that code
+        tags=["classicnets", *spec.tags, *(["custom_code"] if has_remote_code else [])],
         datasets=sorted({dataset_id, *(r["dataset_id"] for r in rows)} - {None}) or None,
         pipeline_tag=spec.pipeline_tag,
         model_name=model_name,
         eval_results=eval_results or None,
+        **({"widget": [{"text": text} for text in spec.widget]} if spec.widget else {}),
     )
     if isinstance(extra_sections, dict):
         extra_sections = list(extra_sections.items())
     image = _sample_image_path(checkpoint_dir, sample_image)
-    has_remote_code = bool(config.get("auto_map"))
     has_tokenizer = any((checkpoint_dir / f).exists() for f in ("tokenizer_config.json", "vocab.json",
                                                                 "tokenizer.json"))
     context = {
@@ -303,7 +331,7 @@ def render_model_card(
         "architecture": _architecture(spec, config),
         "num_parameters": count_parameters(checkpoint_dir),
         "training_command": scrub_token(training_command.strip()),
-        "hyperparameters": _safe_hyperparameters(hyperparameters),
+        "hyperparameters": _safe_hyperparameters(hyperparameters, spec.unused_hyperparameters),
         "metrics": rows,
         "dataset_id": dataset_id,
         "dataset_name": dataset_display,

@@ -1,0 +1,119 @@
+"""`classicnets space RUN --output_dir DIR --model_id org/name`: a folder ready to be a Hugging Face Space.
+
+    classicnets push outputs/char-lstm my-org/char-lstm                     # the model, on the Hub
+    classicnets space outputs/char-lstm --output_dir space --model_id my-org/char-lstm
+    hf upload my-org/char-lstm-demo space --repo-type space                 # the demo, as a Space
+
+The folder holds `app.py` (loads the model repo by id and launches the same demo as `classicnets demo`),
+`requirements.txt` and a README.md whose metadata the Hub reads (sdk: gradio, sdk_version, app_file, models).
+RUN (a run folder or Hub id) is only read, to check that its family has a demo and to pick the Space's look.
+"""
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from . import COMMANDS
+
+# The gradio the Space runs when gradio is not installed here to ask (the version the demos were tested with).
+DEFAULT_GRADIO_VERSION = "6.31.0"
+LOOKS = {  # emoji, colorFrom, colorTo, short description (the Hub allows 60 characters)
+    "char-lstm": ("📜", "yellow", "red", "A character-level LSTM writes text as you watch"),
+    "transformer-sst2": ("🎭", "blue", "indigo", "Sentiment of a sentence, with each head's attention"),
+    "gan-mnist": ("✍️", "gray", "green", "A GAN draws handwritten digits from a seed"),
+}
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="classicnets space", description=COMMANDS["space"])
+    parser.add_argument("run", help="The trained run folder (or its Hub id): read to check the family.")
+    parser.add_argument("--output_dir", required=True, help="Folder to write app.py, requirements.txt, README.md.")
+    parser.add_argument("--model_id", required=True, help="The Hub model repo the Space loads (org/name).")
+    parser.add_argument("--title", help="The Space's title (default: the model's name and 'demo').")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not _REPO_ID.match(args.model_id) or "--" in args.model_id or ".." in args.model_id:
+        parser.error(f"--model_id must be a Hub model id org/name, got {args.model_id!r}.")
+    from ..demos.loader import (
+        DEMO_FAMILIES,
+        CheckpointError,
+        detect_family,
+        read_config,
+        require_family,
+        resolve_checkpoint,
+    )
+
+    try:
+        family = detect_family(read_config(resolve_checkpoint(args.run)))
+        require_family(family, DEMO_FAMILIES, "`classicnets space`", args.run)
+    except CheckpointError as err:
+        print(f"classicnets space: error: {err}", file=sys.stderr)
+        return 1
+    out = Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    title = args.title or f"{args.model_id.split('/')[-1]} demo"
+    written = [write(out / "app.py", app_py(args.model_id, title)),
+               write(out / "requirements.txt", requirements_txt()),
+               write(out / "README.md", readme(args.model_id, family, title))]
+    print(f"wrote {', '.join(str(p) for p in written)}")
+    print(f"Upload it as a Space (after pushing the model to {args.model_id}): "
+          f"hf upload {args.model_id}-demo {out} --repo-type space")
+    return 0
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def app_py(model_id: str, title: str) -> str:
+    return f'''"""Hugging Face Space: the classicnets demo of {model_id} (`classicnets demo {model_id}` runs the same app)."""
+
+from classicnets.demos import build_demo
+
+demo = build_demo({model_id!r}, title={title!r})
+
+if __name__ == "__main__":
+    demo.queue().launch()  # the Space sets the host and port (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT)
+'''
+
+
+def requirements_txt() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ours = version("classicnets")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        ours = None
+    pin = f"classicnets=={ours}" if ours else "classicnets"
+    # gradio itself comes from the README's sdk_version; classicnets brings torch and transformers.
+    return f"{pin}\n"
+
+
+def gradio_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gradio")
+    except PackageNotFoundError:
+        return DEFAULT_GRADIO_VERSION
+
+
+def readme(model_id: str, family: str, title: str) -> str:
+    from huggingface_hub import SpaceCardData
+
+    emoji, color_from, color_to, description = LOOKS[family]
+    data = SpaceCardData(title=title, sdk="gradio", sdk_version=gradio_version(), app_file="app.py",
+                         models=[model_id], license="apache-2.0", tags=["classicnets", family],
+                         emoji=emoji, colorFrom=color_from, colorTo=color_to, pinned=False,
+                         short_description=description)
+    body = (f"# {title}\n\nA web demo of [{model_id}](https://huggingface.co/{model_id}), a {family} model trained "
+            "with classicnets. `app.py` loads the model from the Hub and starts the same Gradio app as\n\n"
+            f"```bash\npip install \"classicnets[demo]\"\nclassicnets demo {model_id}\n```\n")
+    return f"---\n{data.to_yaml()}\n---\n\n{body}"

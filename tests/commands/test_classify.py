@@ -1,0 +1,103 @@
+"""`classicnets classify`: sentences from arguments, a file or standard input; labels and scores out."""
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from classicnets.commands import main
+
+from .checkpoints import SENTENCES
+
+
+def run(capsys, *argv):
+    try:
+        code = main(["classify", *map(str, argv)])
+    except SystemExit as exit_:
+        code = exit_.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def probabilities(folder, sentences):
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForSequenceClassification.from_pretrained(folder).eval()
+    with torch.no_grad():
+        return model(**tokenizer(sentences, return_tensors="pt", padding=True)).logits.softmax(-1)
+
+
+def test_arguments_give_label_and_score_lines(sst2_dir, capsys):
+    code, out, _ = run(capsys, sst2_dir, SENTENCES[0], SENTENCES[1])
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 2
+    probs = probabilities(sst2_dir, SENTENCES[:2])
+    for line, sentence, p in zip(lines, SENTENCES[:2], probs):
+        label, score, text = line.split("\t")
+        assert text == sentence and label == ["negative", "positive"][int(p.argmax())]
+        assert float(score) == pytest.approx(float(p.max()), abs=1e-4)
+    assert [line.split("\t")[0] for line in lines] == ["positive", "negative"]  # the tiny model learnt these two
+
+
+def test_json_lines_from_a_file_skip_blank_lines(sst2_dir, tmp_path, capsys):
+    (tmp_path / "in.txt").write_text(f"{SENTENCES[2]}\n\n   \n{SENTENCES[3]}\n", encoding="utf-8")
+    code, out, _ = run(capsys, sst2_dir, "--file", tmp_path / "in.txt", "--json")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["text"] for r in rows] == SENTENCES[2:4]
+    for row in rows:
+        assert set(row["scores"]) == {"negative", "positive"} and row["label"] in row["scores"]
+        assert row["score"] == max(row["scores"].values()) and sum(row["scores"].values()) == pytest.approx(1)
+
+
+def test_standard_input(sst2_dir, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{SENTENCES[4]}\n{SENTENCES[5]}\n"))
+    code, out, _ = run(capsys, sst2_dir, "--json")
+    assert code == 0 and [json.loads(line)["text"] for line in out.splitlines()] == SENTENCES[4:6]
+
+
+def test_errors(sst2_dir, char_lstm_dir, tmp_path, capsys, monkeypatch):
+    code, out, err = run(capsys, char_lstm_dir, "hello")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert "char-LSTM language model" in err and "`classicnets generate`" in err
+    code, _, err = run(capsys, tmp_path / "nope", "hello")
+    assert code == 1 and "No such folder or Hub repo" in err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n\n"))
+    code, _, err = run(capsys, sst2_dir)
+    assert code == 2 and "no sentences" in err
+    code, _, err = run(capsys, sst2_dir, "x", "--file", tmp_path / "f.txt")
+    assert code == 2 and "not both" in err
+    code, _, err = run(capsys, sst2_dir, "--file", tmp_path / "missing.txt")
+    assert code == 1 and "missing.txt" in err
+
+
+def test_parsers_import_no_heavy_library():
+    """`classicnets <command> --help` must stay fast: building the parsers imports no torch/transformers/gradio."""
+    code = ("import sys\nfrom classicnets.commands import classify, demo, generate, space\n"
+            "for m in (classify, demo, generate, space):\n    m.build_parser().format_help()\n"
+            "heavy = sorted({'torch', 'transformers', 'gradio', 'huggingface_hub'} & set(sys.modules))\n"
+            "assert not heavy, heavy\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+    help_text = subprocess.run([sys.executable, "-m", "classicnets", "--help"], capture_output=True, text=True).stdout
+    for command in ("generate", "classify", "demo", "space"):
+        assert f"\n  {command} " in help_text
+
+
+def test_an_ensemble_classifies_and_its_demo_draws_a_member(sst2_dir, tmp_path, capsys):
+    from classicnets import TransformerEnsembleForSequenceClassification
+    from classicnets.demos.sst2 import attention_image, attention_model
+
+    ensemble = TransformerEnsembleForSequenceClassification.from_members([sst2_dir, sst2_dir]).eval()
+    ensemble.save_pretrained(tmp_path / "ensemble")
+    AutoTokenizer.from_pretrained(sst2_dir).save_pretrained(tmp_path / "ensemble")
+    code, out, _ = run(capsys, tmp_path / "ensemble", SENTENCES[0], "--json")
+    assert code == 0
+    row = json.loads(out)
+    single = probabilities(sst2_dir, [SENTENCES[0]])[0]  # two copies of one model: the ensemble says the same
+    assert row["label"] == "positive" and row["score"] == pytest.approx(float(single.max()), abs=1e-4)
+    assert attention_model(ensemble) is ensemble.members[0]
+    assert attention_image(ensemble, AutoTokenizer.from_pretrained(sst2_dir), SENTENCES[0]).width > 100
