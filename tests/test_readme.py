@@ -4,8 +4,8 @@ A user's journey through the README, in one fresh folder (with a copy of `exampl
 cache: the blocks share `outputs/`, so a later block uses what an earlier one trained or pushed. Hub ids (e.g.
 `my-org/char-lstm`) are served by the project's loopback Hub and the datasets come from the local mirror
 (`../shared/data`; the test skips without it). The one change to what is written, as the README says: every
-training command is shrunk to a few steps (`--max_steps 3` appended; the ensemble example gets `--members 2
---member_steps 3`), and a shell block's set-up (making the virtualenv, pip install) is this suite's own. A block
+training command is shrunk to a few steps (`--max_steps 3` appended, and `--max_eval_samples 32` for the
+seq2seq recipe; the ensemble example gets `--members 2 --member_steps 3`), and a shell block's set-up (making the virtualenv, pip install) is this suite's own. A block
 marked `<!-- not run by the tests: REASON -->` is skipped and listed with its reason; the README's test command
 is this suite itself.
 """
@@ -34,7 +34,10 @@ TRAINING = re.compile(r"(?:classicnets train|examples/transformer_sst2_ensemble\
 
 def _shrunk(match: re.Match) -> str:
     command = match.group(0)
-    return command + (" --members 2 --member_steps 3" if "ensemble.py" in command else " --max_steps 3")
+    if "ensemble.py" in command:
+        return command + " --members 2 --member_steps 3"
+    # The seq2seq evaluation generates text for every validation line: a few lines do for a smoke run.
+    return command + " --max_steps 3" + (" --max_eval_samples 32" if "transformer-seq2seq" in command else "")
 
 
 @dataclass
@@ -98,6 +101,7 @@ def test_shrinking_appends_a_step_limit_to_every_training_command():
 
 @pytest.mark.slow
 @pytest.mark.data
+@pytest.mark.timeout(1800)  # every block of the README, each a fresh process: minutes
 def test_the_readme_runs_as_written(shared_data, tmp_path):
     workdir = tmp_path / "user"
     workdir.mkdir()

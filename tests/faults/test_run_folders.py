@@ -169,3 +169,32 @@ def test_ensemble_overwrite_replaces_only_an_earlier_ensemble(run, tmp_path):
     with pytest.raises(FileExistsError, match="only replaces an earlier ensemble"):
         main(["ensemble", str(run), "--output_dir", str(out), "--overwrite_output_dir"])
     assert _snapshot(out) == before
+
+
+def test_a_kill_during_rotation_leaves_only_finished_checkpoints(tmp_path, monkeypatch):
+    """Killed while deleting an old checkpoint: the damaged folder is never a checkpoint, and goes at the next
+    start (the kill during writing, `.tmp`, is tests/training/test_resume.py::test_interrupted_checkpoint...)."""
+    for step in (1, 2):
+        checkpointing.temporary_path(tmp_path, step).mkdir(parents=True)
+        checkpointing.finalize(tmp_path, step, {"global_step": step}, keep=2)
+
+    def killed(path, *args, **kwargs):
+        (path / checkpointing.ENGINE_STATE).unlink()  # half-deleted when the kill comes
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checkpointing.shutil, "rmtree", killed)
+    checkpointing.temporary_path(tmp_path, 3).mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        checkpointing.finalize(tmp_path, 3, {"global_step": 3}, keep=2)
+    monkeypatch.undo()
+    assert [p.name for p in checkpointing.completed_checkpoints(tmp_path)] == ["checkpoint-2", "checkpoint-3"]
+    assert checkpointing.resolve_checkpoint(tmp_path, "latest").name == "checkpoint-3"
+    assert checkpointing.remove_leftovers(tmp_path) == ["checkpoint-1.deleting"]
+
+
+def test_resuming_on_another_corpus_is_a_clear_error(run):
+    other = run.parent / "other.txt"
+    other.write_text("xyz" * 500, encoding="utf-8")  # another alphabet: another vocabulary size
+    proc = _train(run, resume_from_checkpoint="latest", max_steps=6, train_file=other, validation_file=other)
+    assert proc.returncode == 1 and "holds a model of another shape" in proc.stderr
+    assert "Traceback" not in proc.stderr
