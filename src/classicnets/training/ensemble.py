@@ -1,12 +1,8 @@
 """`classicnets ensemble`: join trained transformer-sst2 runs into one deep-ensemble checkpoint and score it.
 
-The members are ordinary `classicnets train transformer-sst2` runs that differ only in --seed (their random
-weights, data order, dropout and word-dropout masks) and share one tokenizer (--tokenizer_name). The result is a
-`TransformerEnsembleForSequenceClassification` folder that `AutoModelForSequenceClassification` and
-`pipeline("text-classification")` load like a single classifier: its prediction is the members' mean probability.
-The command scores every member and the ensemble on the evaluation split, and writes metrics.json, a confusion
-matrix (markdown and PNG) and a model card beside the weights. The folder is written under a temporary name and
-renamed when complete, so an interrupted command leaves no half-written checkpoint.
+What the command does and its options are described once, in `classicnets.commands.ensemble` (its --help). The
+folder is written under a temporary name and renamed when complete, so an interrupted command leaves no
+half-written checkpoint.
 """
 
 from __future__ import annotations
