@@ -6,9 +6,10 @@ from ..commands.conftest import char_lstm_dir, gan_conditional_dir, gan_dir, sst
 from .browser import launched_browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
-    """Headless Chromium driven by Playwright; the tests that need it skip, saying why, when it cannot start."""
+    """Headless Chromium driven by Playwright; the tests that need it skip, saying why, when it cannot start.
+    Closed when tests/demos is done: its renderers would otherwise use CPU for the rest of the suite."""
     with contextlib.ExitStack() as stack:
         try:
             chromium = stack.enter_context(launched_browser())
