@@ -79,7 +79,7 @@ def test_load_back_from_a_fresh_cache(loopback_hub, published):
     assert result["branches"] == ["experiment", "main"]
     assert result["tags"] == {"v1.0": p["commit_a"]}
     card = result["card"]
-    assert card["library_name"] == "classicnets" and card["license"] == "apache-2.0"
+    assert card["library_name"] == "transformers" and card["license"] == "apache-2.0"
     assert card["pipeline_tag"] == "text-generation"
     assert card["datasets"] == ["karpathy/tiny_shakespeare"]
     assert ["perplexity", 5.25, "karpathy/tiny_shakespeare"] in card["eval_results"]

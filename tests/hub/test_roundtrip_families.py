@@ -129,7 +129,7 @@ def test_push_stored_every_family_on_the_hub(loopback_hub, published):
         assert auto in config.get("auto_map", {}), f"{key}: no {auto} in auto_map {config.get('auto_map')}"
     # The transformer-sst2 card went up with the checkpoint, its metadata readable by the Hub.
     info = loopback_hub_info(loopback_hub, repos["tf_ckpt"])
-    assert info["pipeline_tag"] == "text-classification" and info["library_name"] == "classicnets"
+    assert info["pipeline_tag"] == "text-classification" and info["library_name"] == "transformers"
     assert "stanfordnlp/sst2" in info["cardData"]["datasets"]
     # The GAN card had the token among its hyperparameters: it is not in the README on the Hub.
     assert loopback_hub.token.encode() not in loopback_hub.list_files(repos["gan"])["README.md"]
@@ -181,10 +181,10 @@ def test_gan_card_and_sample_grid(loopback_hub, published):
     work, repos = published["work"], published["repos"]
     card = published["load"].result()["gan_card"]
     no_error("gan_card", card)
-    assert card["library_name"] == "classicnets" and card["hub_library_name"] == "classicnets"
+    assert card["library_name"] == "transformers" and card["hub_library_name"] == "transformers"
     assert card["pipeline_tag"] == card["hub_pipeline_tag"] == "unconditional-image-generation"
     assert card["datasets"] == ["ylecun/mnist"]
-    assert ["fid", 123.4, "ylecun/mnist"] in card["eval_results"]
+    assert ["lenet_fid", 123.4, "ylecun/mnist"] in card["eval_results"]  # not Inception FID: named so
     assert "Inception Score (LeNet)" in card["text"] and "DCGAN" in card["text"]
     # The grid sits beside README.md, and every image the card shows is a file of the repo.
     assert {"README.md", "samples.png"} <= set(card["siblings"])
