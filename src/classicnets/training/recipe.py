@@ -75,10 +75,17 @@ class Recipe:
     def save_pretrained(self, models: dict[str, nn.Module], output_dir: Path) -> None:
         models["model"].save_pretrained(output_dir)
 
+    # An evaluation metric drawn beside the loss curve: (metric key, PNG file name, title), or None.
+    eval_curve: tuple[str, str, str] | None = None
+
     def plot(self, records: list[dict], output_dir: Path) -> None:
         from .metrics import plot_curves
 
         plot_curves(records, output_dir / "loss_curve.png", title=f"{self.name}: loss")
+        if self.eval_curve is not None:
+            key, file_name, title = self.eval_curve
+            plot_curves([r for r in records if r["kind"] == "eval"], output_dir / file_name, keys=[key],
+                        title=f"{self.name}: {title}")
 
     # --- the model card (README.md) of the final model ------------------------------------------------------
 

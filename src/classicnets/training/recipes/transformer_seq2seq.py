@@ -162,6 +162,7 @@ class TransformerSeq2SeqRecipe(Recipe):
     name = "transformer-seq2seq"
     arguments_class = TransformerSeq2SeqArguments
     card_family = "transformer-seq2seq"
+    eval_curve = ("val_chrf", "chrf.png", "validation chrF")
     training_defaults = {"learning_rate": 1e-3, "warmup_steps": 200, "per_device_train_batch_size": 64,
                          "per_device_eval_batch_size": 128, "weight_decay": 0.01}
 
@@ -338,12 +339,6 @@ class TransformerSeq2SeqRecipe(Recipe):
         if self.last_samples is not None:
             (output_dir / "samples.txt").write_text(self.last_samples + "\n", encoding="utf-8")
 
-    def plot(self, records: list[dict], output_dir: Path) -> None:
-        from ..metrics import plot_curves
-
-        plot_curves(records, output_dir / "loss_curve.png", title=f"{self.name}: loss")
-        plot_curves([r for r in records if r["kind"] == "eval"], output_dir / "chrf.png", keys=["val_chrf"],
-                    title=f"{self.name}: validation chrF")
 
     def card_metrics(self, final: dict) -> dict:
         return {

@@ -212,6 +212,7 @@ class TransformerSST2Recipe(TransformerTextRecipe):
     name = "transformer-sst2"
     arguments_class = TransformerSST2Arguments
     card_family = "transformer-sst2"
+    eval_curve = ("val_accuracy", "accuracy.png", "validation accuracy")
     label_argument = "label_column"
 
     def build(self, accelerator) -> None:
@@ -322,12 +323,6 @@ class TransformerSST2Recipe(TransformerTextRecipe):
             lines.append(f"{sentence}\n    -> {model.config.id2label[i]} ({p[i]:.2f})")
         return "\n".join(lines)
 
-    def plot(self, records: list[dict], output_dir: Path) -> None:
-        from ..metrics import plot_curves
-
-        plot_curves(records, output_dir / "loss_curve.png", title=f"{self.name}: loss")
-        plot_curves([r for r in records if r["kind"] == "eval"], output_dir / "accuracy.png", keys=["val_accuracy"],
-                    title=f"{self.name}: validation accuracy")
 
     def card_metrics(self, final: dict) -> dict:
         return {
