@@ -103,16 +103,23 @@ def test_labels_as_an_int_or_a_list_and_clear_errors():
         model.generate(2, labels=[0.5, 1.0])
 
 
+def assert_same_image(a: torch.Tensor, b: torch.Tensor) -> None:
+    """Equal up to float rounding: a batch of 6 and a batch of 1 go through different CPU kernels (blocking), whose
+    sums round differently by ~3e-8 on some CPUs (AMD EPYC); the latents themselves are exact (test_slerp_...)."""
+    torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+
+
 @pytest.mark.parametrize("method", ["slerp", "linear"])
 def test_interpolation_ends_are_the_seeds_images(method):
     model = make("tiny")
     path = model.interpolate(3, 8, steps=6, method=method)
     assert path.shape == (6, 1, 28, 28)
-    assert torch.equal(path[0], model.generate(1, seed=3)[0])
-    assert torch.equal(path[-1], model.generate(1, seed=8)[0])
+    assert_same_image(path[0], model.generate(1, seed=3)[0])
+    assert_same_image(path[-1], model.generate(1, seed=8)[0])
     assert not torch.equal(path[1], path[0]) and not torch.equal(path[1], path[-1])
     pils = model.interpolate(3, 8, steps=3, method=method, output_type="pil")
-    assert len(pils) == 3 and pils[0].tobytes() == model.generate(1, seed=3, output_type="pil")[0].tobytes()
+    first = np.asarray(model.generate(1, seed=3, output_type="pil")[0], dtype=np.int16)
+    assert len(pils) == 3 and np.abs(np.asarray(pils[0], dtype=np.int16) - first).max() <= 1  # rounding to 8 bits
     with pytest.raises(ValueError, match="steps"):
         model.interpolate(3, 8, steps=1)
     with pytest.raises(ValueError, match="method"):
@@ -122,10 +129,11 @@ def test_interpolation_ends_are_the_seeds_images(method):
 def test_conditional_interpolation_keeps_one_label():
     model = make("tiny", num_classes=10)
     path = model.interpolate(1, 2, steps=4, label=7)
-    assert torch.equal(path[0], model.generate(1, seed=1, labels=7)[0])
-    assert torch.equal(path[-1], model.generate(1, seed=2, labels=7)[0])
+    assert_same_image(path[0], model.generate(1, seed=1, labels=7)[0])
+    assert_same_image(path[-1], model.generate(1, seed=2, labels=7)[0])
     drawn = model.interpolate(1, 2, steps=4)  # no label: the one generate(1, seed=1) draws
-    assert torch.equal(drawn[0], model.generate(1, seed=1)[0])
+    assert_same_image(drawn[0], model.generate(1, seed=1)[0])
+    assert not torch.allclose(drawn[0], path[0], atol=1e-6)  # another label, another image
     with pytest.raises(ValueError, match="unconditional"):
         make("tiny").interpolate(1, 2, label=3)
 
