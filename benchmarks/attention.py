@@ -109,9 +109,9 @@ def bench_inference(args) -> list[dict]:
 
 
 @torch.no_grad()
-def bench_matmul(args, shape=(4096, 512, 2048)) -> dict:
+def bench_matmul(args) -> dict:
     """One (M, K) @ (K, N) product in fp32 and in bf16, alternating: whether this CPU's bf16 matmuls pay at all."""
-    m, k, n = shape
+    m, k, n = shape = args.matmul_shape
     a, b = torch.randn(m, k), torch.randn(k, n)
     a16, b16 = a.bfloat16(), b.bfloat16()
     seconds = alternating_medians({"fp32": lambda: a @ b, "bf16": lambda: a16 @ b16}, args.warmup, args.repeats)
@@ -129,6 +129,9 @@ def main(argv=None):
     parser.add_argument("--infer-len", type=int, default=64, help="padded length of the inference batches")
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--matmul-shape", type=int, nargs=3, default=[4096, 512, 2048],
+                        metavar=("M", "K", "N"),
+                        help="the plain matrix product (M, K) @ (K, N) (default: %(default)s)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     parser.add_argument("--output", help="also write the results as JSON here")
     args = parser.parse_args(argv)

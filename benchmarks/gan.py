@@ -20,6 +20,7 @@ import time
 import torch
 from accelerate.state import AcceleratorState, GradientState
 
+from classicnets.data.images import ImageTensorDataset, collate_images
 from classicnets.models.gan import (
     GANConfig,
     GANModel,
@@ -28,12 +29,7 @@ from classicnets.models.gan import (
     generator_loss,
 )
 from classicnets.training import Engine, TrainingArguments
-from classicnets.training.recipes.gan_mnist import (
-    GANMNISTArguments,
-    GANMNISTRecipe,
-    ImageTensorDataset,
-    collate_images,
-)
+from classicnets.training.recipes.gan_mnist import GANMNISTArguments, GANMNISTRecipe
 
 
 class TimedRecipe(GANMNISTRecipe):
@@ -49,13 +45,13 @@ class TimedRecipe(GANMNISTRecipe):
         self.collate_fn = collate_images
         self.classifier, self.notes = None, []
 
-    def training_step(self, engine, batch):
+    def training_step(self, run, batch):
         self.stamps.append(time.perf_counter())
-        logs = super().training_step(engine, batch)
+        logs = super().training_step(run, batch)
         self.ends.append(time.perf_counter())
         return logs
 
-    def evaluate(self, engine, final=False):
+    def evaluate(self, run, final=False):
         return {}
 
     def save_pretrained(self, models, output_dir):
@@ -146,11 +142,12 @@ def main():
     parser.add_argument("--output", help="Write the results as JSON here.")
     args = parser.parse_args()
 
-    from classicnets.evaluation import load_mnist_arrays
+    from classicnets.data import load_hub_dataset
+    from classicnets.data.images import decode_images, decode_labels
 
-    images_np, labels_np = load_mnist_arrays("train")
-    images = torch.from_numpy(images_np[: args.train_images]).unsqueeze(1).contiguous()
-    labels = torch.from_numpy(labels_np[: args.train_images])
+    mnist = load_hub_dataset("ylecun/mnist", split="train")
+    images = decode_images(mnist, "image", "MNIST (train split)")[: args.train_images].contiguous()
+    labels = decode_labels(mnist, "label", "MNIST (train split)")[: args.train_images]
     results = []
     for preset in args.presets.split(","):
         steps = args.steps or (300 if preset == "mlp" else 30)

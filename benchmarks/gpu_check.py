@@ -147,10 +147,10 @@ class StepMeter:
         self.profile = None
         self.profile_wall = None
         self.inner = recipe.training_step
-        recipe.training_step = self  # the engine calls recipe.training_step(engine, batch)
+        recipe.training_step = self  # the engine calls recipe.training_step(run, batch)
 
-    def __call__(self, engine, batch):
-        device = engine.accelerator.device
+    def __call__(self, run, batch):
+        device = run.accelerator.device
         synchronize(device)
         if self.step == self.warmup:
             self.start = time.perf_counter()
@@ -162,10 +162,10 @@ class StepMeter:
 
             counter = FlopCounterMode(display=False)
             with counter:
-                logs = self.inner(engine, batch)
+                logs = self.inner(run, batch)
             self.flops_per_padded_item = counter.get_total_flops() / batch_work(self.key, batch)[1]
         else:
-            logs = self.inner(engine, batch)
+            logs = self.inner(run, batch)
         if self.warmup <= self.step < self.warmup + self.timed:
             items, padded = batch_work(self.key, batch)
             self.items, self.padded_items = self.items + items, self.padded_items + padded

@@ -25,13 +25,13 @@ from classicnets.training.recipes.char_lstm import CharLSTMArguments, CharLSTMRe
 class TimedRecipe(CharLSTMRecipe):
     """The char-lstm recipe, recording when each optimizer step starts."""
 
-    card_family = None  # no model card for a timing run
+    card = None  # no model card for a timing run
 
-    def training_step(self, engine, batch):
+    def training_step(self, run, batch):
         self.stamps.append(time.perf_counter())
-        return super().training_step(engine, batch)
+        return super().training_step(run, batch)
 
-    def evaluate(self, engine, final=False):
+    def evaluate(self, run, final=False):
         return {}
 
     def save_pretrained(self, models, output_dir):

@@ -77,8 +77,9 @@ def test_errors(sst2_dir, char_lstm_dir, tmp_path, capsys, monkeypatch):
 
 def test_parsers_import_no_heavy_library():
     """`classicnets <command> --help` must stay fast: building the parsers imports no torch/transformers/gradio."""
-    code = ("import sys\nfrom classicnets.commands import classify, demo, generate, space\n"
-            "for m in (classify, demo, generate, space):\n    m.build_parser().format_help()\n"
+    code = ("import sys\nfrom classicnets.commands import classify, demo, ensemble, evaluate, generate, push, space\n"
+            "for m in (classify, demo, ensemble, evaluate, generate, push, space):\n"
+            "    m.build_parser().format_help()\n"
             "heavy = sorted({'torch', 'transformers', 'gradio', 'huggingface_hub'} & set(sys.modules))\n"
             "assert not heavy, heavy\n")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -7,7 +7,7 @@ import torch
 
 from classicnets import GANConfig, GANModel, LeNetConfig, LeNetForImageClassification
 from classicnets.cli import main
-from classicnets.evaluation.cli import evaluate_gan_mnist
+from classicnets.evaluation.gan_metrics import evaluate_gan_mnist
 
 from ..training.test_gan_mnist import write_image_dataset
 
@@ -61,6 +61,8 @@ def test_help_and_clear_errors(setup, tmp_path, capsys):
     assert main(["evaluate"]) == 2
     assert "gan-mnist" in capsys.readouterr().out
     assert main(["evaluate", "gan-mnist", str(setup / "gan"), "--classifier", str(tmp_path / "nope")]) == 1
-    assert "No classifier at" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "No classifier at" in err
+    assert f"`classicnets train lenet-mnist --output_dir {tmp_path / 'nope'}`" in err  # the command that makes it
     assert main(["evaluate", "gan-mnist", str(tmp_path), "--classifier", str(setup / "lenet")]) == 1
     assert "No GAN checkpoint" in capsys.readouterr().err

@@ -105,6 +105,7 @@ def test_options_file_numbers_that_yaml_reads_as_strings_pass_the_check(tmp_path
     (["--eval_steps", "0"], r"^--eval_steps must be >= 1 \(got 0\)"),
     (["--per_device_train_batch_size", "2.5"], r"^--per_device_train_batch_size: invalid int value: '2.5'; "),
     (["--max_stepz", "3"], r"unrecognized arguments: --max_stepz 3 \(did you mean --max_steps\?\)"),
+    (["--max-steps", "3"], r"unrecognized arguments: --max-steps 3 \(did you mean --max_steps\?\)"),  # one style
 ])
 def test_flags_are_refused_in_one_line_with_exit_code_2(console, tmp_path, argv, message):
     import re

@@ -1,6 +1,6 @@
-"""Model cards: valid YAML metadata the Hub understands, and a body rendered from the family's template."""
+"""Model cards: valid YAML metadata the Hub understands, and a body from the template a recipe declares."""
 
-import filecmp
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,9 +10,10 @@ import yaml
 from huggingface_hub import ModelCard
 from safetensors.numpy import save_file
 
-from classicnets.hub import FAMILIES, TEMPLATES_DIR, count_parameters, render_model_card
+import classicnets.training.recipes
+from classicnets.hub import CardSpec, count_parameters, render_model_card
+from classicnets.training.recipes import get_recipe_class
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = {
     "char-lstm": {"model_type": "char_lstm", "vocab_size": 65, "embedding_size": 16, "hidden_size": 32,
                   "num_layers": 2, "dropout": 0.0, "auto_map": {"AutoModelForCausalLM": "modeling_char_lstm.X"}},
@@ -25,6 +26,8 @@ CONFIGS = {
                             "tie_word_embeddings": True},
     "gan-mnist": {"model_type": "classic_gan", "architecture": "dcgan", "latent_dim": 100, "image_size": 28,
                   "num_channels": 1, "generator_hidden_sizes": [64, 32], "num_classes": None},
+    "lenet-mnist": {"model_type": "classic_lenet", "image_size": 28, "num_channels": 1,
+                    "conv_channels": [32, 64], "feature_size": 256, "id2label": {str(i): str(i) for i in range(10)}},
 }
 METRICS = {
     "char-lstm": {"perplexity": 4.31, "loss": 1.4609},
@@ -33,6 +36,7 @@ METRICS = {
     "transformer-seq2seq": {"chrf": 85.2, "exact_match": 0.31},
     "gan-mnist": {"lenet_fid": {"value": 31.7, "type": "fid"},
                   "inception_score": {"value": 8.9, "name": "Inception Score (MNIST classifier)"}},
+    "lenet-mnist": {"accuracy": 0.9934, "loss": 0.0213},
 }
 
 
@@ -48,10 +52,14 @@ def render(family, folder, **overrides):
     kwargs = dict(repo_id=f"my-org/{family}", training_command=f"classicnets train {family} --max_steps 10",
                   hyperparameters={"learning_rate": 3e-4, "batch_size": 32, "warmup_steps": 100})
     kwargs.update(overrides)
-    return render_model_card(family, folder, METRICS[family], **kwargs)
+    return render_model_card(card_spec(family), folder, METRICS[family], **kwargs)
 
 
-@pytest.mark.parametrize("family", sorted(FAMILIES))
+def card_spec(family: str) -> CardSpec:
+    return get_recipe_class(family).card
+
+
+@pytest.mark.parametrize("family", sorted(CONFIGS))
 def test_card_metadata_and_body(tmp_path, family):
     folder = make_checkpoint(tmp_path / "ckpt", family)
     (folder / "samples.png").write_bytes(b"\x89PNG fake")
@@ -68,7 +76,7 @@ def test_card_metadata_and_body(tmp_path, family):
                                                                      {"text": "A dull, lifeless script."}]}
     assert front.get("widget") == widget.get(family)
     loaded = ModelCard.load(tmp_path / "README.md")
-    spec = FAMILIES[family]
+    spec = card_spec(family)
     assert loaded.data.pipeline_tag == spec.pipeline_tag
     assert loaded.data.datasets == [spec.dataset_id]
     assert "classicnets" in loaded.data.tags and set(spec.tags) <= set(loaded.data.tags)
@@ -98,10 +106,10 @@ def test_card_metadata_and_body(tmp_path, family):
         assert lenet.metric_name == "LeNet-FID" and "| LeNet-FID | 31.7 |" in body
 
 
-@pytest.mark.parametrize("family", sorted(FAMILIES))
+@pytest.mark.parametrize("family", sorted(CONFIGS))
 def test_card_names_the_data_the_model_read(tmp_path, family):
     folder = make_checkpoint(tmp_path / "ckpt", family)
-    spec = FAMILIES[family]
+    spec = card_spec(family)
     other = render(family, folder, dataset="my-org/my-corpus")  # another Hub dataset: linked, and in the metadata
     assert "my-corpus ([`my-org/my-corpus`](https://huggingface.co/datasets/my-org/my-corpus))" in other.content
     assert other.data.datasets == ["my-org/my-corpus"] and spec.dataset_id not in other.content
@@ -120,9 +128,10 @@ def test_parameter_count_matches_the_model(tmp_path):
     model = CharLSTMForCausalLM(CharLSTMConfig.from_preset("tiny", vocab_size=40))
     model.save_pretrained(tmp_path)
     assert count_parameters(tmp_path) == model.num_parameters()
-    card = render_model_card("char_lstm", tmp_path, {}, repo_id="o/m", training_command="x", hyperparameters={})
-    assert f"{model.num_parameters():,}" in card.text
-    assert "No evaluation results" in card.text and card.data.eval_results is None
+    rendered = render_model_card(card_spec("char-lstm"), tmp_path, {}, repo_id="o/m", training_command="x",
+                                 hyperparameters={})
+    assert f"{model.num_parameters():,}" in rendered.text
+    assert "No evaluation results" in rendered.text and rendered.data.eval_results is None
 
 
 def test_card_never_shows_secrets(tmp_path):
@@ -140,19 +149,45 @@ def test_bad_arguments_are_clear(tmp_path):
     outside.write_bytes(b"x")
     with pytest.raises(ValueError, match="not inside the checkpoint folder"):
         render("gan-mnist", folder, sample_image=outside)
-    with pytest.raises(ValueError, match="Unknown model family"):
-        render_model_card("rnn", folder, {}, repo_id="o/m", training_command="x", hyperparameters={})
+    with pytest.raises(TypeError, match="takes a CardSpec"):  # a name: hub knows no family, the recipe does
+        render_model_card("gan-mnist", folder, {}, repo_id="o/m", training_command="x", hyperparameters={})
     with pytest.raises(ValueError, match="must be a number"):
-        render_model_card("gan", folder, {"fid": "good"}, repo_id="o/m", training_command="x", hyperparameters={})
+        render_model_card(card_spec("gan-mnist"), folder, {"fid": "good"}, repo_id="o/m",
+                          training_command="x", hyperparameters={})
     with pytest.raises(ValueError, match="does not exist"):
         render("gan-mnist", tmp_path / "missing")
 
 
-def test_templates_ship_with_the_package_and_match_the_repo_copies():
-    for spec in FAMILIES.values():
-        packaged = TEMPLATES_DIR / spec.template
-        assert packaged.is_file(), f"{packaged} missing: package data not installed?"
-        copy = REPO_ROOT / "model_cards" / "templates" / spec.template
-        if copy.exists():
-            assert filecmp.cmp(packaged, copy, shallow=False), (
-                f"{copy} differs from {packaged}: the packaged template is the source of truth, copy it over")
+def test_every_recipe_card_template_ships_with_the_package():
+    cards_dir = Path(classicnets.training.recipes.__file__).resolve().parent / "cards"
+    for family in CONFIGS:
+        template = card_spec(family).template
+        assert template.is_absolute() and template.parent == cards_dir and template.name == f"{family}.md"
+        assert template.is_file(), f"{template} missing: package data not installed?"
+
+
+def test_any_card_spec_renders(tmp_path):
+    """The hub renders whatever spec it is handed: its template, architecture keys, unused options."""
+    folder = make_checkpoint(tmp_path / "ckpt", "char-lstm")  # config: vocab_size, hidden_size, dropout, ...
+    template = tmp_path / "cards" / "my-model.md"
+    template.parent.mkdir()
+    template.write_text("---\n{{ card_data }}\n---\n"
+                        "architecture: {% for k, v in architecture %}{{ k }}={{ v }};{% endfor %}\n\n"
+                        "hyperparameters: {% for k, v in hyperparameters %}{{ k }}={{ v }};{% endfor %}\n")
+    spec = CardSpec(template=template, pipeline_tag="text-generation", task_name="Text Generation",
+                    dataset_id="my-org/my-corpus", dataset_name="My corpus", dataset_split="test",
+                    auto_class="AutoModelForCausalLM", tags=("my-model",),
+                    architecture_keys=("hidden_size", "missing", "vocab_size"),
+                    unused_hyperparameters=("weight_decay",))
+    rendered = render_model_card(spec, folder, {"loss": 1.5}, repo_id="my-org/my-model", training_command="x",
+                                 hyperparameters={"learning_rate": 0.1, "weight_decay": 0.01})
+    assert "architecture: hidden_size=32;vocab_size=65;" in rendered.content
+    assert "hyperparameters: learning_rate=0.1;" in rendered.content
+    assert "weight_decay" not in rendered.content
+    assert rendered.data.tags == ["classicnets", "my-model", "custom_code"]
+    assert rendered.data.eval_results[0].dataset_split == "test"
+    other = tmp_path / "other.md"
+    other.write_text("---\n{{ card_data }}\n---\nanother template\n")
+    swapped = render_model_card(dataclasses.replace(spec, template=other), folder, {}, repo_id="o/m",
+                                training_command="x", hyperparameters={})
+    assert "another template" in swapped.content

@@ -2,14 +2,13 @@
 translation against the session's loopback Hub through `endpoint=` (Xet switched off by patching the constant,
 since this process imported huggingface_hub long ago; the subprocess tests use the real environment)."""
 
-import argparse
 import logging
 
 import pytest
 from huggingface_hub import constants
 
+from classicnets.commands.push import build_parser, main
 from classicnets.hub import HubError, push_checkpoint, scrub_token
-from classicnets.hub.cli import add_push_parser, push_command
 
 from .conftest import tree_fingerprint
 
@@ -105,27 +104,27 @@ def test_scrub_token():
 
 
 def test_cli_parser_and_handler(loopback_hub, checkpoint, no_xet, capsys):
-    parser = argparse.ArgumentParser(prog="classicnets")
-    add_push_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["push", str(checkpoint), "org/name", "--private", "--revision", "dev",
-                              "--commit-message", "msg", "--token", "hf_tok"])
-    assert args.func is push_command
-    assert (args.checkpoint_dir, args.repo_id, args.private, args.revision, args.commit_message, args.token) == (
-        str(checkpoint), "org/name", True, "dev", "msg", "hf_tok")
-    help_text = parser._subparsers._group_actions[0].choices["push"].format_help()
-    for needle in ("CHECKPOINT_DIR", "REPO_ID", "--private", "--revision", "--token", "--commit-message",
-                   "HF_TOKEN", "hf auth login", "safetensors"):
+    parser = build_parser()
+    args = parser.parse_args([str(checkpoint), "org/name", "--private", "--revision", "dev",
+                              "--commit_message", "msg", "--create_pr", "--token", "hf_tok"])
+    assert (args.checkpoint_dir, args.repo_id, args.private, args.revision, args.commit_message, args.create_pr,
+            args.token) == (str(checkpoint), "org/name", True, "dev", "msg", True, "hf_tok")
+    help_text = parser.format_help()
+    for needle in ("CHECKPOINT_DIR", "REPO_ID", "--private", "--revision", "--token", "--commit_message",
+                   "--create_pr", "HF_TOKEN", "hf auth login", "safetensors"):
         assert needle in help_text
+    for dashed in ("--commit-message", "--create-pr"):  # one flag style in every command: underscores
+        assert dashed not in help_text
+        with pytest.raises(SystemExit):
+            parser.parse_args([str(checkpoint), "org/name", dashed])
 
-    ok = parser.parse_args(["push", str(checkpoint), f"{loopback_hub.user}/cli", "--token", loopback_hub.token,
-                            "--endpoint", loopback_hub.url, "--revision", "dev"])
-    assert ok.func(ok) == 0
+    assert main([str(checkpoint), f"{loopback_hub.user}/cli", "--token", loopback_hub.token,
+                 "--endpoint", loopback_hub.url, "--revision", "dev"]) == 0
     out = capsys.readouterr().out
     assert "commit: " in out and loopback_hub.token not in out
     assert "model.safetensors" in loopback_hub.list_files(f"{loopback_hub.user}/cli", "dev")
 
-    bad = parser.parse_args(["push", str(checkpoint.parent / "nope"), "org/name"])
-    assert bad.func(bad) == 1
+    assert main([str(checkpoint.parent / "nope"), "org/name"]) == 1
     assert "does not exist" in capsys.readouterr().err
 
 

@@ -83,7 +83,7 @@ def published(loopback_hub, tmp_path_factory):
                                 loopback_hub.client_env(work / "hf-home-remote", token=None), params, work,
                                 hide_classicnets=True, timeout=300)
     state["cli"] = CommandRun([*classicnets_command(), "push", str(work / "tf_cls"), repos["tf_cli"],
-                               "--commit-message", "from the command line"],
+                               "--commit_message", "from the command line"],
                               loopback_hub.client_env(work / "hf-home-cli"), work, timeout=300)
     yield state
     for name in ("load", "remote", "cli"):

@@ -32,6 +32,11 @@ def tiny_char_lstm_args(tmp_path: Path, output_dir: Path, **options) -> list[str
     return args
 
 
+def killed_at(step: int) -> list[str]:
+    """A `run_train` launcher whose run is SIGKILLed right after optimizer step `step` (killed_run.py)."""
+    return [sys.executable, str(Path(__file__).with_name("killed_run.py")), str(step)]
+
+
 def run_train(args: list[str], launcher: list[str] | None = None, env: dict | None = None, check=True):
     command = (launcher or [sys.executable, "-m", "classicnets"]) + ["train", *args]
     full_env = {**os.environ, "HF_DATASETS_DISABLE_PROGRESS_BARS": "1", **(env or {})}

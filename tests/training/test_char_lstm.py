@@ -71,12 +71,12 @@ def test_stateful_training_carries_the_detached_state_and_resets_each_epoch(tmp_
         returned.append(out.state)
         return out
 
-    engine = SimpleNamespace(models={"model": recording_model}, batches_done_in_epoch=0,
-                             optimize=lambda loss, name: loss.backward())
+    run = SimpleNamespace(models={"model": recording_model}, batches_done_in_epoch=0,
+                          optimize=lambda loss, name: loss.backward())  # the part of a TrainingContext it uses
     batches = iter(loader)
     for done in (0, 1, 0):  # two batches of an epoch, then the first batch of the next
-        engine.batches_done_in_epoch = done
-        logs = recipe.training_step(engine, next(batches))
+        run.batches_done_in_epoch = done
+        logs = recipe.training_step(run, next(batches))
         assert logs["loss"] > 0
     assert received[0] is None and received[2] is None
     assert all(torch.equal(a, b) for a, b in zip(received[1], returned[0]))

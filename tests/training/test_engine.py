@@ -10,7 +10,7 @@ from torch.utils.data import TensorDataset
 
 from classicnets.cli import main
 from classicnets.training import Engine, Recipe, TrainingArguments, TrainingDivergedError, checkpointing
-from classicnets.training.engine import planned_steps
+from classicnets.training.schedules import planned_steps
 
 
 @dataclass
@@ -38,9 +38,9 @@ class RegressionRecipe(Recipe):
         loss = ((model(x) - y) ** 2).mean()
         return loss * float("nan") if self.calls == self.args.nan_at_step else loss
 
-    def evaluate(self, engine, final=False):
+    def evaluate(self, run, final=False):
         x, y = self.train_dataset.tensors
-        return {"mse": ((engine.models["model"](x) - y) ** 2).mean().item()}
+        return {"mse": ((run.models["model"](x) - y) ** 2).mean().item()}
 
     def save_pretrained(self, models, output_dir):
         (output_dir / "done.txt").write_text("ok")
@@ -97,6 +97,22 @@ def test_gradient_accumulation_counts_optimizer_steps(tmp_path):
     assert summary["global_step"] == 4
 
 
+def test_callbacks_see_every_optimizer_step(tmp_path):
+    """`on_step_end(run)` after each optimizer step (not each micro-batch), once its checkpoint is written."""
+    seen = []
+
+    class Recorder:
+        def on_step_end(self, run):
+            checkpoints = [p.name for p in checkpointing.completed_checkpoints(run.training_args.output_dir)]
+            seen.append((run.step, run.batches_done_in_epoch, checkpoints[-1:]))
+
+    engine = Engine(RegressionRecipe(RegressionArguments()), _args(tmp_path, max_steps=3, save_steps=2,
+                                                                   gradient_accumulation_steps=2),
+                    callbacks=[Recorder()])
+    engine.train()
+    assert seen == [(1, 2, []), (2, 4, ["checkpoint-2"]), (3, 6, ["checkpoint-2"])]
+
+
 def test_cli_help_and_errors(capsys):
     assert main(["--help"]) == 0
     assert "train" in capsys.readouterr().out
@@ -139,7 +155,7 @@ def test_max_time_paces_the_lr_schedule(tmp_path):
                                                                    save_steps=0, logging_steps=1))
     engine.train()
     lrs = [r["lr"] for r in engine.metrics.records() if r["kind"] == "train"]
-    assert engine.global_step < 10_000  # stopped by time, long before the step budget
+    assert engine.run.step < 10_000  # stopped by time, long before the step budget
     assert lrs[0] > 0.15 and lrs[-1] < 0.02  # started near the peak (0.2) and decayed to ~0 on time
 
 
@@ -151,7 +167,7 @@ def test_max_time_alone_trains_past_one_epoch_until_time_is_up(tmp_path):
                                                                    save_steps=0, logging_steps=1))
     engine.train()
     assert engine.max_steps is None and engine.steps_per_epoch == 16
-    assert engine.global_step > 2 * engine.steps_per_epoch and engine.epoch >= 2
+    assert engine.run.step > 2 * engine.steps_per_epoch and engine.epoch >= 2
     lrs = [r["lr"] for r in engine.metrics.records() if r["kind"] == "train"]
     assert lrs[0] > 0.15 and lrs[-1] < 0.02
     assert "max_time" in json.loads((tmp_path / "run" / "metrics.json").read_text())["stop_reason"]

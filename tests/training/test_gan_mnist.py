@@ -3,6 +3,7 @@
 import json
 import signal
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -12,11 +13,10 @@ from safetensors.torch import load_file
 from classicnets.cli import main
 from classicnets.models.gan import GANModel
 from classicnets.training import Engine, TrainingArguments, TrainingDivergedError
-from classicnets.training.engine import CRASH_AT_STEP_ENV
-from classicnets.training.recipes.gan_mnist import GANMNISTArguments, GANMNISTRecipe
+from classicnets.training.recipes.gan_mnist import IGNORED_TRAINING_OPTIONS, GANMNISTArguments, GANMNISTRecipe
 
 from ..conftest import reset_accelerate_state
-from .helpers import run_train
+from .helpers import killed_at, run_train
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -87,6 +87,20 @@ def test_help_says_which_engine_flags_apply(capsys):
                    "--eval_num_images", "--max_time", "--resume_from_checkpoint"):
         assert option in text
     assert "do NOT apply here: --learning_rate, --weight_decay, --adam_beta1, --adam_beta2" in text
+
+
+def test_setting_an_engine_option_the_optimisers_ignore_warns(toy_data):
+    """The recipe declares the engine options its Adams ignore with their unset values (the engine's defaults):
+    a run that leaves them alone is not warned, one that sets them is told which flags to use instead."""
+    defaults = TrainingArguments()
+    assert {name: getattr(defaults, name) for name in IGNORED_TRAINING_OPTIONS} == IGNORED_TRAINING_OPTIONS
+    recipe = GANMNISTRecipe(recipe_args(toy_data))
+    recipe.build(None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        recipe.create_optimizers(defaults)
+    with pytest.warns(UserWarning, match=r"ignores --learning_rate, --adam_beta2: .* use --d_lr, --g_lr"):
+        recipe.create_optimizers(TrainingArguments(learning_rate=0.1, adam_beta2=0.9))
 
 
 def test_tiny_run_saves_model_samples_plots_and_metrics(toy_data, toy_classifier, tmp_path):
@@ -205,7 +219,7 @@ def test_generator_step_leaves_the_discriminator_alone(toy_data, tmp_path):
     engine.setup()
     d, g = recipe.gan.discriminator, recipe.gan.generator
     seen = []
-    original = engine.optimize
+    original = engine.run.optimize
 
     def optimize(loss, name):
         before = {k: v.clone() for k, v in d.state_dict().items()}, {k: v.clone() for k, v in g.state_dict().items()}
@@ -213,10 +227,10 @@ def test_generator_step_leaves_the_discriminator_alone(toy_data, tmp_path):
         d_grads = [p.grad.clone() for p in d.parameters() if p.grad is not None]
         seen.append((name, before, d_grads))
 
-    engine.optimize = optimize
+    engine.run.optimize = optimize
     batch = next(iter(engine.train_dataloader))
     with engine.accelerator.accumulate(*engine.models.values()):  # a non-final micro-batch: no optimizer step
-        recipe.training_step(engine, batch)
+        recipe.training_step(engine.run, batch)
     (_, _, d_grads_after_d), (name, (d_before, _), d_grads_after_g) = seen
     assert name == "generator"
     assert len(d_grads_after_d) == len(list(d.parameters()))  # accumulated D gradients...
@@ -267,7 +281,7 @@ def test_killed_and_resumed_run_matches_uninterrupted_run(toy_data, tmp_path):
     """6 steps in one go == 3 steps, SIGKILL at 5, resume from 3: same G and D (BatchNorm stats included)."""
     straight, resumed = tmp_path / "straight", tmp_path / "resumed"
     _train_in_process(toy_data, straight)
-    killed = run_train(_cli_args(toy_data, resumed), env={CRASH_AT_STEP_ENV: "5"}, check=False)
+    killed = run_train(_cli_args(toy_data, resumed), launcher=killed_at(5), check=False)
     assert killed.returncode == -signal.SIGKILL
     _train_in_process(toy_data, resumed, resume_from_checkpoint="latest")
     a, b = load_file(str(straight / "model.safetensors")), load_file(str(resumed / "model.safetensors"))

@@ -6,9 +6,8 @@ import torch
 from safetensors.torch import load_file
 
 from classicnets.training import checkpointing
-from classicnets.training.engine import CRASH_AT_STEP_ENV
 
-from .helpers import card_reports, run_train, tiny_char_lstm_args
+from .helpers import card_reports, killed_at, run_train, tiny_char_lstm_args
 
 
 def _weights(path):
@@ -28,8 +27,7 @@ def test_killed_and_resumed_run_matches_uninterrupted_run(tmp_path, stateful):
     run_train(tiny_char_lstm_args(tmp_path, straight, **options))
 
     resumed = tmp_path / "resumed"
-    killed = run_train(tiny_char_lstm_args(tmp_path, resumed, **options), env={CRASH_AT_STEP_ENV: str(n + 3)},
-                       check=False)
+    killed = run_train(tiny_char_lstm_args(tmp_path, resumed, **options), launcher=killed_at(n + 3), check=False)
     assert killed.returncode == -signal.SIGKILL
     assert [p.name for p in checkpointing.completed_checkpoints(resumed)] == [f"checkpoint-{n}"]
     assert not (resumed / "model.safetensors").exists()

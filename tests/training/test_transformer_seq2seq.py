@@ -8,12 +8,12 @@ import pytest
 import torch
 
 from classicnets.training.recipes.transformer_seq2seq import (
-    Seq2SeqCollator,
     TransformerSeq2SeqArguments,
     capitalise_and_stop,
     punctuation_pairs,
     strip_punctuation,
 )
+from classicnets.training.text_tasks import Seq2SeqCollator
 
 from .helpers import card_reports, run_train
 

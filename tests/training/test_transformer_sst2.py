@@ -119,8 +119,10 @@ def test_hidden_labels_are_refused(toy_sst2, tmp_path, fresh_accelerate_state):
 
 # accelerate's `--cpu` flag starts several processes only through mpirun; torchrun (`--multi_gpu`) with
 # ACCELERATE_USE_CPU=true starts a gloo process group on CPUs.
+# `--main_process_port 0`: a free port, not 29500, which a run in another test worker may hold.
 ACCELERATE = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
-              "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "classicnets"]
+              "--num_machines", "1", "--main_process_port", "0", "--mixed_precision", "no", "--dynamo_backend", "no",
+              "-m", "classicnets"]
 
 
 @pytest.mark.slow

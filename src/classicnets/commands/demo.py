@@ -8,6 +8,7 @@ The family comes from config.json: char-LSTM (streamed text), Transformer classi
 """
 
 import argparse
+import importlib.util
 import sys
 
 from . import COMMANDS
@@ -27,9 +28,7 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.port is not None and not 0 < args.port < 65536:
         build_parser().error(f"--port must be in 1..65535, got {args.port}.")
-    try:
-        import gradio  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("gradio") is None:  # not installed (a broken install keeps its traceback)
         print('classicnets demo: error: the demos need gradio: pip install "classicnets[demo]"', file=sys.stderr)
         return 1
     from ..demos import CheckpointError, build_demo, launch_demo

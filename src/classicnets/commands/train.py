@@ -12,26 +12,31 @@ from ..errors import OptionError
 
 
 def main(argv: list[str]) -> int:
-    from ..training.recipes import RECIPES
+    from ..training.recipes import get_recipe_class, recipe_names
 
     if not argv or argv[0] in ("-h", "--help"):
         print("usage: classicnets train RECIPE [CONFIG.yaml|CONFIG.json] [--option value ...]\n\n"
-              f"Recipes: {', '.join(RECIPES)}.\nRun `classicnets train RECIPE --help` for every option.\n"
+              f"Recipes: {', '.join(recipe_names())}.\n"
+              "Run `classicnets train RECIPE --help` for every option.\n"
               "Under several processes: accelerate launch [--num_processes N] -m classicnets train RECIPE ...")
         return 0 if argv else 2
-    if argv[0] not in RECIPES:
-        raise OptionError(None, f"Unknown recipe {argv[0]!r}; choose one of: {', '.join(RECIPES)}.")
+    recipe, recipe_cls = argv[0], get_recipe_class(argv[0])  # an unknown name is refused before any import
     from transformers import HfArgumentParser
 
     from ..models.registry import register_all
-    from ..training import Engine, TrainingArguments, get_recipe_class
+    from ..training import Engine, TrainingArguments
 
     register_all()  # the saved model gets its auto_map and modelling code
 
-    recipe, recipe_cls = argv[0], get_recipe_class(argv[0])
+    class ArgumentParser(HfArgumentParser):
+        def add_argument(self, *names, **kwargs):
+            # Without the dashed twin HfArgumentParser gives each option (--output-dir beside --output_dir): every
+            # classicnets command spells its options one way, with underscores.
+            return super().add_argument(*[name for name in names if "-" not in name.lstrip("-")], **kwargs)
+
     dataclass_types = (recipe_cls.arguments_class, TrainingArguments)
-    parser = HfArgumentParser(dataclass_types, prog=f"classicnets train {recipe}",
-                              description=(recipe_cls.__module__ and sys.modules[recipe_cls.__module__].__doc__))
+    parser = ArgumentParser(dataclass_types, prog=f"classicnets train {recipe}",
+                            description=(recipe_cls.__module__ and sys.modules[recipe_cls.__module__].__doc__))
     parser.error = lambda message: _refuse(message, recipe)  # one line, not argparse's usage block
     parser.set_defaults(**recipe_cls.training_defaults)
     rest, options, source = argv[1:], {}, None
@@ -66,7 +71,7 @@ def main(argv: list[str]) -> int:
 def _refuse(message: str, recipe: str):
     import re
 
-    message = re.sub(r"argument (--\w+)/--[\w-]+:", r"\1:", message)  # argparse names both spellings
+    message = re.sub(r"argument (--\w+):", r"\1:", message)  # "--max_steps: invalid int value: 'x'"
     raise OptionError(None, f"{message}; `classicnets train {recipe} --help` lists every option.")
 
 

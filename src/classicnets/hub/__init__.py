@@ -4,19 +4,17 @@
   `save_pretrained` folder) in one commit: the model (safetensors only), card, pictures, samples and metrics,
   never the training state (`checkpoints/`), links, pickles or absolute local paths; one clear `HubError`
   (never containing the token) when anything goes wrong.
-* `render_model_card(family, checkpoint_dir, metrics, ...)`: a `huggingface_hub.ModelCard` with Hub metadata
-  (library, license, tags, datasets, pipeline tag, model-index results) from the family's Jinja2 template.
-* `cli.add_push_parser(subparsers)`: the `classicnets push` command.
+* `render_model_card(card, checkpoint_dir, metrics, ...)`: a `huggingface_hub.ModelCard` with Hub metadata
+  (library, license, tags, datasets, pipeline tag, model-index results) from the Jinja2 template of a `CardSpec`
+  (what a recipe declares about its family's card).
 """
 
-from .model_card import FAMILIES, TEMPLATES_DIR, CardFamily, count_parameters, render_model_card
+from .model_card import CardSpec, count_parameters, render_model_card
 from .push import PICKLE_PATTERNS, HubError, push_checkpoint, scrub_token
 
 __all__ = [
-    "FAMILIES",
     "PICKLE_PATTERNS",
-    "TEMPLATES_DIR",
-    "CardFamily",
+    "CardSpec",
     "HubError",
     "count_parameters",
     "push_checkpoint",

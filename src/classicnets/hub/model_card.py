@@ -1,98 +1,76 @@
 """Model cards for classicnets checkpoints: YAML metadata the Hub understands plus a readable description.
 
-    from classicnets.hub import render_model_card
-    card = render_model_card(
-        "char-lstm", "outputs/char-lstm/final", {"perplexity": 4.31, "loss": 1.46},
-        repo_id="my-org/char-lstm-shakespeare",
-        training_command="classicnets train char-lstm --max_steps 3000",
-        hyperparameters={"learning_rate": 2e-3, "batch_size": 64},
-        sample_text="ROMEO: ...",
+    from pathlib import Path
+    from classicnets.hub import CardSpec, render_model_card
+    spec = CardSpec(
+        template=Path("cards/my-model.md").resolve(), auto_class="AutoModelForCausalLM",
+        pipeline_tag="text-generation", task_name="Text Generation",
+        dataset_id="my-org/my-corpus", dataset_name="My corpus", dataset_split="validation",
+        architecture_keys=("vocab_size", "hidden_size", "num_layers"),
     )
-    card.save("outputs/char-lstm/final/README.md")   # then: classicnets push outputs/char-lstm/final my-org/...
+    card = render_model_card(
+        spec, "outputs/my-model/final", {"perplexity": 4.31, "loss": 1.46},
+        repo_id="my-org/my-model",
+        training_command="classicnets train my-model --max_steps 3000",
+        hyperparameters={"learning_rate": 2e-3, "batch_size": 64},
+        sample_text="Once upon a time ...",
+    )
+    card.save("outputs/my-model/final/README.md")   # then: classicnets push outputs/my-model/final my-org/...
 
-One Jinja2 template per family lives in `classicnets/hub/templates/<family>.md` (shipped with the package). The
-metadata block is a `huggingface_hub.ModelCardData`: `library_name: transformers` (the checkpoints load with the
-transformers Auto classes, so the Hub shows that code; `custom_code` in the tags when the checkpoint carries its
-modelling code, `trust_remote_code=True`), license, tags, datasets, `pipeline_tag`, a `widget` example where the
-Hub has a widget for the task, and a `model-index` built from the metrics, so the Hub shows the results as
-evaluation results.
-The checkpoint folder is only read (config.json, safetensors headers): nothing is written there.
+This module knows no family: each recipe declares its card (`Recipe.card`, a `CardSpec`) with its Jinja2
+template, `classicnets/training/recipes/cards/<recipe>.md` (shipped with the package), so a trained family's
+card is `render_model_card(get_recipe_class(name).card, ...)`. The metadata block is a
+`huggingface_hub.ModelCardData`: `library_name: transformers` (the checkpoints load with the transformers Auto
+classes, so the Hub shows that code; `custom_code` in the tags when the checkpoint carries its modelling code,
+`trust_remote_code=True`), license, tags, datasets, `pipeline_tag`, a `widget` example where the Hub has a
+widget for the task, and a `model-index` built from the metrics, so the Hub shows the results as evaluation
+results. The checkpoint folder is only read (config.json, safetensors headers): nothing is written there.
+
+Variables available to a template: `card_data` (the YAML metadata block), `repo_id`, `model_name`, `card` (the
+`CardSpec`), `config` (config.json as a dict), `architecture` (name, value pairs of the spec's
+`architecture_keys`), `num_parameters`, `training_command`, `hyperparameters` (name, value pairs, secrets
+removed), `metrics` (rows with `name`, `display`, `value`, `split`, `dataset_name`, `dataset_id`),
+`dataset_id`, `dataset_name`, `dataset_ref`, `sample_text`, `sample_image` (a path inside the repo),
+`extra_sections` (title, markdown pairs), `has_remote_code`, `has_tokenizer`, `license`; filters `fmt` and
+`thousands`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .push import scrub_token
 
-__all__ = ["CardFamily", "FAMILIES", "TEMPLATES_DIR", "render_model_card", "count_parameters"]
-
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+__all__ = ["CardSpec", "render_model_card", "count_parameters"]
 
 
 @dataclass(frozen=True)
-class CardFamily:
-    """What a family's card needs besides its template."""
+class CardSpec:
+    """What a family's model card says besides the run's numbers; its recipe declares it (`Recipe.card`)."""
 
-    name: str
-    template: str
+    template: Path  # the Jinja2 template, an absolute path
     pipeline_tag: str
     task_name: str
     dataset_id: str
     dataset_name: str
     dataset_split: str
     auto_class: str
+    # The config.json keys the card's architecture table shows, in this order (missing or null ones skipped).
+    architecture_keys: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     language: tuple[str, ...] = ()
-    aliases: tuple[str, ...] = field(default=())
     # Example texts for the Hub's inference widget (`widget: [{text: ...}]`), for the tasks that have one.
     widget: tuple[str, ...] = ()
-    # Engine options the family's recipe does not use (e.g. the GAN's two Adam optimisers have their own rates):
+    # Engine options the family's recipe does not use (e.g. its optimisers take rates of their own):
     # left out of the card's hyperparameter table, which must list only what shaped the model.
     unused_hyperparameters: tuple[str, ...] = ()
 
-
-FAMILIES: dict[str, CardFamily] = {
-    "char-lstm": CardFamily(
-        name="char-lstm", template="char-lstm.md", pipeline_tag="text-generation", task_name="Text Generation",
-        dataset_id="karpathy/tiny_shakespeare", dataset_name="Tiny Shakespeare", dataset_split="validation",
-        auto_class="AutoModelForCausalLM", tags=("char-lstm", "lstm", "character-level", "text-generation"),
-        language=("en",), aliases=("char_lstm", "charlstm", "lstm"), widget=("ROMEO:",),
-    ),
-    "transformer-sst2": CardFamily(
-        name="transformer-sst2", template="transformer-sst2.md", pipeline_tag="text-classification",
-        task_name="Text Classification", dataset_id="stanfordnlp/sst2", dataset_name="SST-2",
-        dataset_split="validation", auto_class="AutoModelForSequenceClassification",
-        tags=("transformer", "sentiment-analysis", "text-classification", "sst2"), language=("en",),
-        aliases=("transformer", "classic_transformer", "transformer_sst2", "sst2"),
-        widget=("A gripping, beautifully acted film.", "A dull, lifeless script."),
-    ),
-    "transformer-mlm": CardFamily(
-        name="transformer-mlm", template="transformer-mlm.md", pipeline_tag="fill-mask", task_name="Fill-Mask",
-        dataset_id="stanfordnlp/sst2", dataset_name="SST-2 (text only)", dataset_split="validation",
-        auto_class="AutoModelForMaskedLM", tags=("transformer", "fill-mask", "masked-lm"), language=("en",),
-        aliases=("transformer_mlm", "mlm"),
-    ),
-    "transformer-seq2seq": CardFamily(
-        name="transformer-seq2seq", template="transformer-seq2seq.md", pipeline_tag="text2text-generation",
-        task_name="Text2Text Generation", dataset_id="karpathy/tiny_shakespeare",
-        dataset_name="Tiny Shakespeare (punctuation and capitalisation restoration)", dataset_split="validation",
-        auto_class="AutoModelForSeq2SeqLM", tags=("transformer", "encoder-decoder", "seq2seq", "text2text-generation"),
-        language=("en",), aliases=("transformer_seq2seq", "seq2seq"),
-    ),
-    "gan-mnist": CardFamily(
-        name="gan-mnist", template="gan-mnist.md", pipeline_tag="unconditional-image-generation",
-        task_name="Unconditional Image Generation", dataset_id="ylecun/mnist", dataset_name="MNIST",
-        dataset_split="test", auto_class="AutoModel", tags=("gan", "dcgan", "image-generation", "mnist"),
-        aliases=("gan", "classic_gan", "gan_mnist", "mnist-gan"),
-        unused_hyperparameters=("learning_rate", "weight_decay", "adam_beta1", "adam_beta2"),  # --d_lr, --g_lr, ...
-    ),
-}
 
 # Pretty names and model-index metric types for common metric keys.
 _METRIC_NAMES = {
@@ -106,14 +84,6 @@ _METRIC_NAMES = {
 # Inception-v3 FID of the literature, and a FID on LeNet features is another number, never comparable with it.
 _METRIC_TYPES = {"lenet_fid": "lenet_fid", "lenet_fid_floor": "lenet_fid"}
 _SECRET_KEY = re.compile(r"token|secret|password|passwd|api[_-]?key|credential|authorization", re.I)
-
-
-def _family(name: str) -> CardFamily:
-    key = name.strip().lower()
-    for family in FAMILIES.values():
-        if key == family.name or key in family.aliases:
-            return family
-    raise ValueError(f"Unknown model family {name!r}: choose one of {sorted(FAMILIES)}.")
 
 
 def count_parameters(checkpoint_dir: str | Path) -> int | None:
@@ -156,7 +126,7 @@ def _format_value(value) -> str:
     return str(value)
 
 
-def _metric_rows(metrics: dict, family: CardFamily) -> list[dict]:
+def _metric_rows(metrics: dict, card: CardSpec) -> list[dict]:
     """[{key, name, value, display, split, dataset_id, dataset_name}] for every metric, in the given order."""
     rows = []
     for key, raw in (metrics or {}).items():
@@ -171,40 +141,22 @@ def _metric_rows(metrics: dict, family: CardFamily) -> list[dict]:
             "name": spec.get("name") or _METRIC_NAMES.get(str(key).lower()) or str(key).replace("_", " ").capitalize(),
             "value": float(value) if isinstance(value, float) else value,
             "display": _format_value(value),
-            "split": spec.get("split") or family.dataset_split,
-            "dataset_id": spec.get("dataset") or family.dataset_id,
-            "dataset_name": spec.get("dataset_name") or family.dataset_name,
+            "split": spec.get("split") or card.dataset_split,
+            "dataset_id": spec.get("dataset") or card.dataset_id,
+            "dataset_name": spec.get("dataset_name") or card.dataset_name,
         })
     return rows
 
 
 def _safe_hyperparameters(hyperparameters: dict | None, unused: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """(name, value) pairs to print, with anything secret-looking left out (a card must never show a token), and
-    the options the family does not use."""
+    the options the card's recipe does not use."""
     out = []
     for key, value in (hyperparameters or {}).items():
         if _SECRET_KEY.search(str(key)) or str(key) in unused:
             continue
         out.append((str(key), scrub_token(_format_value(value))))
     return out
-
-
-def _architecture(family: CardFamily, config: dict) -> list[tuple[str, str]]:
-    keys = {
-        "char-lstm": ["vocab_size", "embedding_size", "hidden_size", "num_layers", "dropout", "tie_word_embeddings"],
-        "transformer-sst2": ["vocab_size", "d_model", "num_heads", "encoder_layers", "ffn_dim", "dropout",
-                             "activation", "position_encoding", "norm_style", "pooling",
-                             "max_position_embeddings", "id2label"],
-        "transformer-mlm": ["vocab_size", "d_model", "num_heads", "encoder_layers", "ffn_dim", "dropout",
-                            "activation", "position_encoding", "norm_style", "max_position_embeddings"],
-        "transformer-seq2seq": ["vocab_size", "d_model", "num_heads", "encoder_layers", "decoder_layers", "ffn_dim",
-                                "dropout", "activation", "position_encoding", "norm_style", "tie_word_embeddings",
-                                "max_position_embeddings"],
-        "gan-mnist": ["architecture", "latent_dim", "image_size", "num_channels", "generator_hidden_sizes",
-                      "discriminator_hidden_sizes", "num_classes", "self_conditioned", "output_activation",
-                      "use_batch_norm", "discriminator_minibatch_std"],
-    }[family.name]
-    return [(k, _format_value(config[k])) for k in keys if k in config and config[k] is not None]
 
 
 def _sample_image_path(checkpoint_dir: Path, sample_image: str | Path | None) -> str | None:
@@ -237,7 +189,7 @@ def card_dataset(data_file: str | None, dataset_name: str | None) -> dict:
 
 
 def render_model_card(
-    family: str,
+    card: CardSpec,
     checkpoint_dir: str | Path,
     metrics: dict,
     *,
@@ -251,14 +203,13 @@ def render_model_card(
     dataset_name: str | None = None,
     local_data: str | None = None,
     license: str = "apache-2.0",  # noqa: A002  (the Hub's metadata key)
-    template_path: str | Path | None = None,
 ):
     """
     Render the model card of a checkpoint, as a `huggingface_hub.ModelCard`.
 
     Args:
-        family: `"char-lstm"`, `"transformer-sst2"`, `"transformer-mlm"` or `"gan-mnist"` (aliases such as
-            `"gan"` work too).
+        card: What the card says about the family: its template, task, dataset, tags, architecture keys (a
+            recipe's `card`; `dataclasses.replace(spec, template=...)` renders another template).
         checkpoint_dir: The `save_pretrained` folder; read for the config and the parameter count.
         metrics: `{"perplexity": 4.3, "loss": 1.46}`; a value may also be a dict with `value` and optional
             `name`, `type`, `split`, `dataset`, `dataset_name`. Each becomes a results-table row and a
@@ -266,15 +217,14 @@ def render_model_card(
         repo_id: `namespace/name` the card is for (used in the usage code and as the model-index name).
         training_command: The exact command that trained the model.
         hyperparameters: Shown as a table; keys that look secret (token, password, ...) are left out.
-        sample_text: Generated text to show (char-LSTM) or example predictions (transformer).
-        sample_image: An image inside `checkpoint_dir` (e.g. a grid of GAN samples) to embed.
+        sample_text: Generated text or example predictions to show.
+        sample_image: An image inside `checkpoint_dir` (e.g. a grid of generated samples) to embed.
         extra_sections: `{title: markdown}` (or a list of pairs) appended before the limitations.
-        dataset, dataset_name: Override the family's training dataset (Hub id and display name).
+        dataset, dataset_name: Override the card's training dataset (Hub id and display name).
         local_data: The model was trained on local files (described by this string, e.g. a file name) rather than
             a Hub dataset: the card names them, links no dataset and leaves `datasets`/`model-index` out of the
             metadata (the Hub reads those as dataset ids); the results table stays.
         license: SPDX id for the metadata (default `apache-2.0`).
-        template_path: Use another Jinja2 template instead of the family's.
 
     Returns:
         `huggingface_hub.ModelCard`; `card.save(path)` writes README.md, `card.data` holds the metadata.
@@ -282,23 +232,24 @@ def render_model_card(
     import jinja2
     from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
-    spec = _family(family)
+    if not isinstance(card, CardSpec):
+        raise TypeError(f"render_model_card takes a CardSpec (a recipe's `card`), got {card!r}.")
     checkpoint_dir = Path(checkpoint_dir)
     if not checkpoint_dir.is_dir():
         raise ValueError(f"Checkpoint folder {checkpoint_dir} does not exist: save the model there first.")
     if "/" not in repo_id:
         raise ValueError(f"repo_id must be `namespace/name`, got {repo_id!r}.")
     config = _read_config(checkpoint_dir)
-    dataset_id = None if local_data else dataset or spec.dataset_id
-    if local_data or dataset in (None, spec.dataset_id):
-        dataset_display = dataset_name or local_data or spec.dataset_name
+    dataset_id = None if local_data else dataset or card.dataset_id
+    if local_data or dataset in (None, card.dataset_id):
+        dataset_display = dataset_name or local_data or card.dataset_name
     else:
         dataset_display = dataset_name or dataset.split("/")[-1]
-    family_for_rows = CardFamily(**{**spec.__dict__, "dataset_id": dataset_id, "dataset_name": dataset_display})
-    rows = _metric_rows(metrics, family_for_rows)
+    rows = _metric_rows(metrics, dataclasses.replace(card, dataset_id=dataset_id,
+                                                     dataset_name=dataset_display))
     model_name = repo_id.split("/")[-1]
     eval_results = [
-        EvalResult(task_type=spec.pipeline_tag, task_name=spec.task_name, dataset_type=row["dataset_id"],
+        EvalResult(task_type=card.pipeline_tag, task_name=card.task_name, dataset_type=row["dataset_id"],
                    dataset_name=row["dataset_name"], dataset_split=row["split"], metric_type=row["type"],
                    metric_name=row["name"], metric_value=row["value"])
         for row in rows
@@ -307,15 +258,15 @@ def render_model_card(
     # The modelling code saved beside the weights (`auto_map`): the Hub then shows `trust_remote_code=True`.
     has_remote_code = bool(config.get("auto_map"))
     data = ModelCardData(
-        language=list(spec.language) or None,
+        language=list(card.language) or None,
         license=license,
         library_name="transformers",  # loads with the Auto classes: the Hub's "Use this model" shows that code
-        tags=["classicnets", *spec.tags, *(["custom_code"] if has_remote_code else [])],
+        tags=["classicnets", *card.tags, *(["custom_code"] if has_remote_code else [])],
         datasets=sorted({dataset_id, *(r["dataset_id"] for r in rows)} - {None}) or None,
-        pipeline_tag=spec.pipeline_tag,
+        pipeline_tag=card.pipeline_tag,
         model_name=model_name,
         eval_results=eval_results or None,
-        **({"widget": [{"text": text} for text in spec.widget]} if spec.widget else {}),
+        **({"widget": [{"text": text} for text in card.widget]} if card.widget else {}),
     )
     if isinstance(extra_sections, dict):
         extra_sections = list(extra_sections.items())
@@ -326,12 +277,13 @@ def render_model_card(
         "card_data": data.to_yaml(),
         "repo_id": repo_id,
         "model_name": model_name,
-        "family": spec,
+        "card": card,
         "config": config,
-        "architecture": _architecture(spec, config),
+        "architecture": [(k, _format_value(config[k])) for k in card.architecture_keys
+                         if config.get(k) is not None],
         "num_parameters": count_parameters(checkpoint_dir),
         "training_command": scrub_token(training_command.strip()),
-        "hyperparameters": _safe_hyperparameters(hyperparameters, spec.unused_hyperparameters),
+        "hyperparameters": _safe_hyperparameters(hyperparameters, card.unused_hyperparameters),
         "metrics": rows,
         "dataset_id": dataset_id,
         "dataset_name": dataset_display,
@@ -344,9 +296,8 @@ def render_model_card(
         "has_tokenizer": has_tokenizer,
         "license": license,
     }
-    template_file = Path(template_path) if template_path is not None else TEMPLATES_DIR / spec.template
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(template_file.parent)),
+        loader=jinja2.FileSystemLoader(str(Path(card.template).parent)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -355,7 +306,7 @@ def render_model_card(
     )
     env.filters["fmt"] = _format_value
     env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else str(n)
-    content = env.get_template(template_file.name).render(**context)
+    content = env.get_template(Path(card.template).name).render(**context)
     return ModelCard(content)
 
 

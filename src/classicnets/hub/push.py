@@ -2,7 +2,7 @@
 nothing of the training state, nothing outside the folder and no local path; errors say what to do.
 
     from classicnets.hub import push_checkpoint
-    info = push_checkpoint("outputs/char-lstm", "my-org/char-lstm-shakespeare")  # the --output_dir of a run
+    info = push_checkpoint("outputs/my-run", "my-org/my-model")  # the --output_dir of a run
     print(info.commit_url)
 
 The folder is pushed as it is: `classicnets train <recipe> --output_dir RUN` leaves the final model, its model
@@ -445,7 +445,7 @@ def push_checkpoint(
             f"No Hugging Face token found, and pushing to {repo_id} needs one with write access. Run `hf auth "
             "login`, set HF_TOKEN, or pass --token (token= in Python).", reason="auth")
     if create_pr and revision not in (None, "main"):
-        raise HubError("create_pr opens a pull request against main: leave --revision out, or drop --create-pr "
+        raise HubError("create_pr opens a pull request against main: leave --revision out, or drop --create_pr "
                        "to commit straight to that branch.", reason="invalid")
 
     message = commit_message or f"Upload {root.resolve().name} with classicnets"
@@ -569,7 +569,7 @@ def _translate(err: BaseException, *, repo_id: str, endpoint: str, token: str | 
         isinstance(err, ValueError) and "repo" in str(err).lower() and _status(err) is None
     ):
         return make(f"Invalid repo id {repo_id!r}: use `namespace/name` (letters, digits, '-', '_', '.'), e.g. "
-                    f"`my-org/char-lstm`. ({detail})", "invalid")
+                    f"`my-org/my-model`. ({detail})", "invalid")
 
     network = next((e for e in chain if isinstance(e, connect_errors + lost_errors)), None)
     if network is not None and _status(network) is None:

@@ -1,13 +1,12 @@
-from .char_lstm import *  # noqa: F403
-from .char_lstm import __all__ as _char_lstm_all
-from .gan import *  # noqa: F403
-from .gan import __all__ as _gan_all
-from .lenet import *  # noqa: F403
-from .lenet import __all__ as _lenet_all
-from .transformer import *  # noqa: F403
-from .transformer import __all__ as _transformer_all
+"""The model families, one subpackage each (found by `registry.families()`): their `__all__` exported from here."""
 
-__all__ = [*_char_lstm_all, *_transformer_all, *_gan_all, *_lenet_all]
+from .registry import families
+
+__all__ = []
+for _family in families():
+    globals().update({name: getattr(_family, name) for name in _family.__all__})
+    __all__ += _family.__all__
+del _family
 
 # A family imports transformers, whose import hook (classicnets._lazy) defers the registration to this point, where
 # every family is complete.

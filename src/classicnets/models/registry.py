@@ -1,34 +1,58 @@
-"""Registers every model family with the transformers Auto classes.
+"""Finds the model families and registers them with the transformers Auto classes.
 
-Each family package exports `AUTO_CLASSES = {"config": ..., "models": {"AutoModelFor...": cls}, "tokenizer": ...,
-"pipelines": [{"task": ..., "pipeline_class": ..., "pt_model": ...}, ...]}` (or a list of such, one per model type;
-"tokenizer" and "pipelines" optional; each pipeline dict is passed to `PIPELINE_REGISTRY.register_pipeline`); this module is the only place that talks to the Auto registries, so adding a family is one line in
-`FAMILY_MODULES`.
+A family is a subpackage of `classicnets.models` whose `__init__` exports `__all__` and
+`AUTO_CLASSES = {"config": ..., "models": {"AutoModelFor...": cls}, "tokenizer": ...,
+"presets": {name: {field: value}}, "pipelines": [{"task": ..., "pipeline_class": ..., "pt_model": ...}, ...]}`
+(or a list of such, one per model type; "tokenizer", "presets" and "pipelines" optional; each pipeline dict is
+passed to `PIPELINE_REGISTRY.register_pipeline`). This module is the only place that talks to the Auto
+registries; adding a family needs no edit here.
 """
 
 import importlib
+import pkgutil
 import sys
+from types import ModuleType
 
 import transformers
 from transformers import AutoConfig, AutoTokenizer, PreTrainedConfig
 
 from ..errors import CheckpointError
 
-FAMILY_MODULES = [
-    "classicnets.models.char_lstm",
-    "classicnets.models.transformer",
-    "classicnets.models.gan",
-    "classicnets.models.lenet",
-]
+
+def families() -> list[ModuleType]:
+    """The family packages, sorted by name: the subpackages of classicnets.models that define AUTO_CLASSES."""
+    package = sys.modules[__package__]  # classicnets.models (possibly still importing: it calls this)
+    found = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda info: info.name):
+        if info.ispkg:
+            module = importlib.import_module(f"{__package__}.{info.name}")
+            if hasattr(module, "AUTO_CLASSES"):
+                found.append(module)
+    return found
 
 
 def family_auto_classes() -> list[dict]:
     """One spec per model type, over every family."""
     specs = []
-    for name in FAMILY_MODULES:
-        spec = importlib.import_module(name).AUTO_CLASSES
+    for family in families():
+        spec = family.AUTO_CLASSES
         specs += spec if isinstance(spec, list) else [spec]
     return specs
+
+
+def add_from_preset(config_cls, presets: dict[str, dict]) -> None:
+    """Give `config_cls` (and its subclasses) `from_preset(name, **overrides)`, built from the family's named
+    architectures. Written once here, not in each configuration file: that file travels with every checkpoint
+    as remote code, where it may import nothing outside its own folder."""
+
+    def from_preset(cls, name: str, **overrides):
+        """A named architecture (see the family's `PRESETS`), with any field overridden."""
+        if name not in presets:
+            raise ValueError(f"Unknown {cls.__name__} preset {name!r}; choose one of {sorted(presets)}.")
+        return cls(**{**presets[name], **overrides})
+
+    from_preset.__qualname__ = f"{config_cls.__name__}.from_preset"
+    config_cls.from_preset = classmethod(from_preset)
 
 
 def refuse_foreign_checkpoints(config_cls) -> None:
@@ -79,9 +103,12 @@ def _asking_class(config_cls) -> type:
 
 
 def register_all() -> None:
-    """Idempotent: safe to call on every import."""
+    """Give every family's configs `from_preset` and the foreign-checkpoint check, and register them, their
+    models, tokenizers and pipelines with transformers. Idempotent: safe to call on every import."""
     for spec in family_auto_classes():
         config_cls = spec["config"]
+        if "presets" in spec:
+            add_from_preset(config_cls, spec["presets"])
         refuse_foreign_checkpoints(config_cls)
         AutoConfig.register(config_cls.model_type, config_cls, exist_ok=True)
         # `save_pretrained` then also writes the modelling code and an `auto_map`, so a checkpoint loads with

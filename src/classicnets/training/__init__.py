@@ -1,12 +1,13 @@
-"""The training engine and its recipes. Imported lazily (PEP 562): `classicnets.training.recipes.RECIPES` (the
-recipe table the command line lists) must not import torch."""
+"""The training engine and its recipes. Imported lazily (PEP 562): the recipe names the command line lists
+(`classicnets.training.recipes.recipe_names()`) must not import torch."""
 
 _EXPORTS = {
     "TrainingArguments": ".arguments",
     "Engine": ".engine",
     "TrainingDivergedError": ".engine",
     "Recipe": ".recipe",
-    "RECIPES": ".recipes",
+    "TrainingContext": ".context",
+    "recipe_names": ".recipes",
     "get_recipe_class": ".recipes",
 }
 

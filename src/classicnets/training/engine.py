@@ -1,19 +1,22 @@
 """The one training loop every recipe runs in.
 
 It reads like accelerate's `nlp_example.py`: build the Accelerator, the data loader, the model(s) and
-optimiser(s), `accelerator.prepare(...)`, then a plain loop. What differs between tasks (what a batch is, what
-the loss is, what evaluation means, what gets saved) comes from a `Recipe`; the engine owns processes,
+optimiser(s), `accelerator.prepare(...)`, then a plain loop. What differs between tasks (what a batch is,
+what the loss is, what evaluation means, what gets saved) comes from a `Recipe`; the engine owns processes,
 devices, precision, schedules, checkpoints, logging and stopping. It knows nothing about LSTMs, attention or
-GANs.
+GANs. The recipe's hooks see the run through a `TrainingContext` (context.py), never the engine.
+
+Extension point: `Engine(recipe, args, callbacks=[...])` takes objects with an `on_step_end(run)` method,
+called with the `TrainingContext` after each optimizer step's bookkeeping (logging, the periodic evaluation
+and checkpoint), before the loop decides whether to stop. The resume tests use one to kill a run at a chosen
+step (tests/training/killed_run.py).
 """
 
 import contextlib
 import json
 import math
-import os
 import pickle
 import shutil
-import signal
 import time
 from pathlib import Path
 
@@ -32,14 +35,13 @@ from transformers import get_scheduler
 from ..errors import CheckpointError, DataError, UserError
 from . import checkpointing
 from .arguments import TrainingArguments
+from .context import TrainingContext
 from .ema import ExponentialMovingAverage
 from .metrics import MetricsLogger
 from .recipe import Recipe
 from .run_info import command_line, machine_description, portable
 from .run_lock import RunLock
-
-# For resume tests only: hard-kill this process (SIGKILL, no clean-up) right after this optimizer step.
-CRASH_AT_STEP_ENV = "CLASSICNETS_TEST_CRASH_AT_STEP"
+from .schedules import TIME_BOUND_HORIZON, pace_by_time, planned_steps
 
 
 class TrainingDivergedError(UserError, RuntimeError):
@@ -51,9 +53,10 @@ class OutputDirError(UserError, FileExistsError):
 
 
 class Engine:
-    def __init__(self, recipe: Recipe, args: TrainingArguments):
+    def __init__(self, recipe: Recipe, args: TrainingArguments, callbacks=()):
         self.recipe = recipe
         self.args = args
+        self.callbacks = list(callbacks)  # objects with `on_step_end(run)`: see the module's docstring
         log_with = None if args.report_to in ("none", "") else args.report_to.split(",")
         self.accelerator = Accelerator(
             gradient_accumulation_steps=args.gradient_accumulation_steps,
@@ -64,11 +67,10 @@ class Engine:
             # and the same global batches whatever the number of processes.
             dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True, data_seed=args.seed),
         )
-        # What was used, for the run's description, metrics.json and the card: accelerate's choice when not given.
+        # What was used (accelerate's choice when not given): the run's description, metrics.json, the card.
         args.mixed_precision = self.accelerator.mixed_precision
-        self.global_step = 0
+        self.run: TrainingContext | None = None  # what the recipe's hooks see; it holds the step counters
         self.epoch = 0
-        self.batches_done_in_epoch = 0  # micro-batches of the current epoch already trained on
         self.train_seconds = 0.0  # time spent training, evaluation and checkpointing excluded
         self._paused_seconds = 0.0
         self._created = time.perf_counter()
@@ -87,10 +89,11 @@ class Engine:
         with accelerator.main_process_first():  # datasets caches its preprocessing once
             self.recipe.build(accelerator)
         train_dataloader = self.recipe.train_dataloader(args, accelerator)
-        # Every input is read and valid: only now does an earlier run's output make way (set aside, deleted once
-        # this run has saved its model).
+        # Every input is read and valid: only now does an earlier run's output make way (set aside, deleted
+        # once this run has saved its model).
         if replaced and accelerator.is_main_process:
-            self.replaced_dir = checkpointing.set_aside(args.output_dir, replaced, time.strftime("%Y%m%d-%H%M%S"))
+            self.replaced_dir = checkpointing.set_aside(args.output_dir, replaced,
+                                                        time.strftime("%Y%m%d-%H%M%S"))
         accelerator.wait_for_everyone()
         models = self.recipe.models()
         optimizers = self.recipe.create_optimizers(args)
@@ -104,25 +107,34 @@ class Engine:
         steps_per_epoch = max(1, len(self.train_dataloader) // args.gradient_accumulation_steps)
         self.steps_per_epoch = steps_per_epoch
         self.max_steps = planned_steps(args, steps_per_epoch)  # None: --max_time alone ends the run
+        self.run = TrainingContext(accelerator, self.models, args, optimize=self.optimize,
+                                   autocast=self.autocast, averaged_weights=self.averaged_weights,
+                                   print=self.print, steps_per_epoch=steps_per_epoch,
+                                   max_steps=self.max_steps)
         # One scheduler per optimiser, stepped once per optimizer step (not prepared: accelerate would step it
         # once per process), registered so that save_state/load_state carry it.
-        # The optimizer each step calls (and each scheduler drives): the torch one under accelerate's wrapper when
-        # the wrapper has nothing to do, i.e. without a grad scaler (fp16) or XLA. There it only adds a package
-        # look-up (`is_lomo_available`, twice) and an `inspect.signature` per call: ~12% of a small GAN step
-        # (profiled, benchmarks/gan.py).
-        self.stepped_optimizers = {name: _unwrap_optimizer(opt, accelerator) for name, opt in self.optimizers.items()}
+        # The optimizer each step calls (and each scheduler drives): the torch one under accelerate's wrapper
+        # when the wrapper has nothing to do, i.e. without a grad scaler (fp16) or XLA. There it only adds a
+        # package look-up (`is_lomo_available`, twice) and an `inspect.signature` per call: ~12% of a small
+        # GAN step (profiled, benchmarks/gan.py).
+        self.stepped_optimizers = {name: _unwrap_optimizer(opt, accelerator)
+                                   for name, opt in self.optimizers.items()}
         self.backward = _backward_function(accelerator, args.gradient_accumulation_steps)
         # A constant schedule has nothing to step (LambdaLR.step costs ~20 us, ~1.5% of a small GAN step); the
         # scheduler stays registered, so checkpoints keep their layout.
-        self.step_schedulers = args.lr_scheduler_type != "constant"
-        self.schedulers = {
-            name: get_scheduler(args.lr_scheduler_type, opt, num_warmup_steps=args.warmup_steps,
-                                num_training_steps=self.max_steps or TIME_BOUND_HORIZON)
-            for name, opt in self.stepped_optimizers.items()
-        }
-        if args.max_time is not None:
-            for scheduler in self.schedulers.values():
-                pace_by_time(scheduler, self)
+        horizon = self.max_steps or TIME_BOUND_HORIZON
+        self.schedulers, own = {}, False
+        for name, opt in self.stepped_optimizers.items():
+            scheduler = self.recipe.create_scheduler(name, opt, args, horizon)  # a recipe's own schedule
+            own = own or scheduler is not None
+            if scheduler is None:
+                scheduler = get_scheduler(args.lr_scheduler_type, opt, num_warmup_steps=args.warmup_steps,
+                                          num_training_steps=horizon)
+                if args.max_time is not None:
+                    pace_by_time(scheduler, budget_seconds=args.max_time * 60, warmup_steps=args.warmup_steps,
+                                 horizon=horizon, elapsed_seconds=lambda: self.agreed_train_seconds)
+            self.schedulers[name] = scheduler
+        self.step_schedulers = own or args.lr_scheduler_type != "constant"
         # What checkpoints carry besides accelerate's state, saved without pickle (checkpointing.finalize).
         self.state_objects = {f"scheduler_{name}": scheduler for name, scheduler in self.schedulers.items()}
         self.ema = None
@@ -138,8 +150,8 @@ class Engine:
             self._resume(args.resume_from_checkpoint)
 
     def _lock_output_dir(self) -> None:
-        """One run at a time writes an output folder (a second is refused, naming the first); a resumed run first
-        clears what its killed predecessor left half-written."""
+        """One run at a time writes an output folder (a second is refused, naming the first); a resumed run
+        first clears what its killed predecessor left half-written."""
         args, accelerator = self.args, self.accelerator
         self.lock = None
         if accelerator.is_main_process:
@@ -153,35 +165,37 @@ class Engine:
 
     def _check_output_dir(self) -> list[str]:
         """A fresh run never mixes with, nor silently replaces, what a folder holds: an earlier run (its
-        metrics.jsonl would be appended to, its checkpoints taken as `latest`), a saved model, or anything else.
-        With --overwrite_output_dir, what a run writes is replaced (the names returned) and anything else refused."""
+        metrics.jsonl would be appended to, its checkpoints taken as `latest`), a saved model, or anything
+        else. With --overwrite_output_dir, what a run writes is replaced (the names returned) and anything
+        else refused."""
         args, accelerator = self.args, self.accelerator
-        found = [checkpointing.folder_contents(args.output_dir, self.recipe.name) if accelerator.is_main_process
-                 else None]
+        found = [checkpointing.folder_contents(args.output_dir, self.recipe.name)
+                 if accelerator.is_main_process else None]
         broadcast_object_list(found)  # every process raises, or none does
         ours, others = found[0]
         if others:
             raise OutputDirError(
-                f"{args.output_dir} holds files that no classicnets run writes ({_listing(others)}): nothing was "
-                "changed. Choose another --output_dir, or move them out first.")
+                f"{args.output_dir} holds files that no classicnets run writes ({_listing(others)}): nothing "
+                "was changed. Choose another --output_dir, or move them out first.")
         if ours and not args.overwrite_output_dir:
             run = checkpointing.earlier_run(args.output_dir)
             what = f"a run ({run})" if run else f"a saved model or a run's files ({_listing(ours)})"
             raise OutputDirError(
-                f"{args.output_dir} already holds {what}. Continue a run with --resume_from_checkpoint latest, "
-                "choose another --output_dir, or pass --overwrite_output_dir to replace it (it is kept until this "
-                "run has saved its model).")
+                f"{args.output_dir} already holds {what}. Continue a run with --resume_from_checkpoint "
+                "latest, choose another --output_dir, or pass --overwrite_output_dir to replace it (it is "
+                "kept until this run has saved its model).")
         return ours
 
     def _resume(self, spec: str) -> None:
         checkpoint = checkpointing.resolve_checkpoint(self.args.output_dir, spec)
         state = checkpointing.read_engine_state(checkpoint)
         if state.get("recipe") not in (None, self.recipe.name):
-            raise CheckpointError(f"{checkpoint} was written by the {state['recipe']} recipe, not {self.recipe.name}: "
-                             f"resume it with `classicnets train {state['recipe']}`, or start a new run in another "
-                             "--output_dir.")
+            raise CheckpointError(
+                f"{checkpoint} was written by the {state['recipe']} recipe, not {self.recipe.name}: resume "
+                f"it with `classicnets train {state['recipe']}`, or start a new run in another --output_dir.")
         try:
-            # accelerate skips an RNG file it cannot load with a log line only: a resume would silently differ.
+            # accelerate skips an RNG file it cannot load with a log line only: a resume would silently
+            # differ.
             from accelerate.utils import load as safe_load
 
             safe_load(checkpoint / f"random_states_{self.accelerator.process_index}.pkl")
@@ -190,21 +204,24 @@ class Engine:
             if "size mismatch" not in str(err) and "Missing key" not in str(err):
                 raise
             raise CheckpointError(
-                f"{checkpoint} holds a model of another shape than this run builds (another corpus or vocabulary, "
-                "or other architecture options). Resume with the data and options of the run that wrote it, or "
-                f"start a new run in another --output_dir. ({str(err).splitlines()[0][:200]})") from None
+                f"{checkpoint} holds a model of another shape than this run builds (another corpus or "
+                "vocabulary, or other architecture options). Resume with the data and options of the run "
+                "that wrote it, or start a new run in another --output_dir. "
+                f"({str(err).splitlines()[0][:200]})"
+            ) from None
         except pickle.UnpicklingError as err:
             raise CheckpointError(
-                f"{checkpoint} holds a training-state file with something other than tensors and numbers; it is "
-                "refused rather than executed (a checkpoint folder from someone else is code). Start a new run, "
-                f"or resume from a checkpoint you made. ({str(err).splitlines()[0][:200]})") from None
+                f"{checkpoint} holds a training-state file with something other than tensors and numbers; "
+                "it is refused rather than executed (a checkpoint folder from someone else is code). Start a "
+                "new run, or resume from a checkpoint you made. "
+                f"({str(err).splitlines()[0][:200]})") from None
         checkpointing.load_objects(checkpoint, self.state_objects)
-        self.global_step = state["global_step"]
+        self.run.step = state["global_step"]
         self.epoch = state["epoch"]
-        self.batches_done_in_epoch = state["batches_done_in_epoch"]
+        self.run.batches_done_in_epoch = state["batches_done_in_epoch"]
         self.train_seconds = state["train_seconds"]
-        self.metrics.forget_after(self.global_step)
-        self.print(f"Resumed from {checkpoint} at step {self.global_step} (epoch {self.epoch}).")
+        self.metrics.forget_after(self.run.step)
+        self.print(f"Resumed from {checkpoint} at step {self.run.step} (epoch {self.epoch}).")
 
     # --- the loop -----------------------------------------------------------------------------------------
 
@@ -217,58 +234,59 @@ class Engine:
 
     def _train(self) -> dict:
         self.setup()
-        args, accelerator = self.args, self.accelerator
-        self.print(self.recipe.describe(self))
-        progress = tqdm(total=self.max_steps, initial=self.global_step, desc=f"train {self.recipe.name}",
-                        disable=args.disable_tqdm or not accelerator.is_local_main_process, dynamic_ncols=True)
-        crash_at = int(os.environ.get(CRASH_AT_STEP_ENV, "0"))
-        # A resumed run may already be at its end (killed during its final evaluation or save): no step past it.
-        done = self.max_steps is not None and self.global_step >= self.max_steps
+        args, accelerator, run = self.args, self.accelerator, self.run
+        self.print(self.recipe.describe(run))
+        progress = tqdm(total=self.max_steps, initial=run.step, desc=f"train {self.recipe.name}",
+                        disable=args.disable_tqdm or not accelerator.is_local_main_process,
+                        dynamic_ncols=True)
+        # A resumed run may already be at its end (killed in its final evaluation or save): no further step.
+        done = self.max_steps is not None and run.step >= self.max_steps
         stop_reason, running = (f"reached {self.max_steps} steps" if done else None), {}
         start = time.perf_counter() - self.train_seconds
 
         while stop_reason is None:
             self.train_dataloader.set_epoch(self.epoch)
             batches = self.train_dataloader
-            if self.batches_done_in_epoch:
-                batches = accelerator.skip_first_batches(self.train_dataloader, self.batches_done_in_epoch)
+            if run.batches_done_in_epoch:
+                batches = accelerator.skip_first_batches(self.train_dataloader, run.batches_done_in_epoch)
             for model in self.models.values():
                 model.train()
-            step_at_epoch_start = self.global_step
+            step_at_epoch_start = run.step
             for batch in batches:
                 with accelerator.accumulate(*self.models.values()):
-                    logs = self.recipe.training_step(self, batch)
-                self.batches_done_in_epoch += 1
+                    logs = self.recipe.training_step(run, batch)
+                run.batches_done_in_epoch += 1
                 for k, v in logs.items():
                     running.setdefault(k, []).append(v)
                 if not accelerator.sync_gradients:
                     continue
 
-                self.global_step += 1
+                run.step += 1
                 if self.ema is not None:
                     self.ema.update()
                 self.train_seconds = time.perf_counter() - start - self._paused_seconds
                 progress.update(1)
-                if self.global_step % args.logging_steps == 0:
-                    self.metrics.log(self.global_step, self._mean_logs(running), kind="train")
-                    progress.set_postfix({k: f"{v:.4g}" for k, v in self._mean_logs(running, keep=True).items()})
+                if run.step % args.logging_steps == 0:
+                    means = self._mean_logs(running)
+                    self.metrics.log(run.step, means, kind="train")
+                    progress.set_postfix({k: f"{v:.4g}" for k, v in means.items()})
                     running = {}
                 stop_reason = self._stop_reason()
-                if stop_reason is None and self.global_step % args.eval_steps == 0:
+                if stop_reason is None and run.step % args.eval_steps == 0:
                     self.evaluate()
-                if stop_reason is None and args.save_steps and self.global_step % args.save_steps == 0:
+                if stop_reason is None and args.save_steps and run.step % args.save_steps == 0:
                     self.save_checkpoint()
-                if self.global_step == crash_at:
-                    os.kill(os.getpid(), signal.SIGKILL)
+                for callback in self.callbacks:
+                    callback.on_step_end(run)
                 if stop_reason is not None:
                     break
             else:  # epoch finished
-                if self.global_step == step_at_epoch_start and not self.batches_done_in_epoch:
+                if run.step == step_at_epoch_start and not run.batches_done_in_epoch:
                     # A loader that yields nothing would loop here forever without a step.
-                    raise DataError(f"Epoch {self.epoch} gave no training batch: "
-                                       + no_batch_message(self.train_dataloader, args, accelerator.num_processes))
+                    message = no_batch_message(self.train_dataloader, args, accelerator.num_processes)
+                    raise DataError(f"Epoch {self.epoch} gave no training batch: {message}")
                 self.epoch += 1
-                self.batches_done_in_epoch = 0
+                run.batches_done_in_epoch = 0
         progress.close()
 
         self.print(f"Stopping: {stop_reason}.")
@@ -279,7 +297,7 @@ class Engine:
 
     def optimize(self, loss: torch.Tensor, name: str = "model") -> None:
         """Backward, clip and step one model's optimiser (and scheduler): the inside of a training step."""
-        check_finite(loss, name, self.global_step)
+        check_finite(loss, name, self.run.step)
         self.backward(loss)
         optimizer = self.stepped_optimizers[name]
         if self.accelerator.sync_gradients:
@@ -291,7 +309,7 @@ class Engine:
             optimizer.zero_grad(set_to_none=True)
 
     def _stop_reason(self) -> str | None:
-        if self.max_steps is not None and self.global_step >= self.max_steps:
+        if self.max_steps is not None and self.run.step >= self.max_steps:
             return f"reached {self.max_steps} steps"
         if self.args.max_time is not None:
             # Every process must agree, or one would wait for the others forever.
@@ -301,7 +319,7 @@ class Engine:
                 return f"reached --max_time {self.args.max_time} min"
         return None
 
-    def _mean_logs(self, running: dict, keep: bool = False) -> dict:
+    def _mean_logs(self, running: dict) -> dict:
         out = {k: float(sum(v) / len(v)) for k, v in running.items() if v}
         for name, scheduler in self.schedulers.items():
             key = "lr" if len(self.schedulers) == 1 else f"lr_{name}"
@@ -316,28 +334,30 @@ class Engine:
         for model in self.models.values():
             model.eval()
         with self.averaged_weights():
-            metrics = self.recipe.evaluate(self, final=final)
+            metrics = self.recipe.evaluate(self.run, final=final)
         for model in self.models.values():
             model.train()
         metrics["train_minutes"] = round(self.train_seconds / 60, 3)
-        self.metrics.log(self.global_step, metrics, kind="eval")
+        self.metrics.log(self.run.step, metrics, kind="eval")
         self._paused_seconds += time.perf_counter() - started
         return metrics
 
     def save_checkpoint(self) -> None:
         started = time.perf_counter()
         accelerator = self.accelerator
-        tmp = checkpointing.temporary_path(self.args.output_dir, self.global_step)
+        step = self.run.step
+        tmp = checkpointing.temporary_path(self.args.output_dir, step)
         accelerator.wait_for_everyone()
         accelerator.save_state(str(tmp))
         accelerator.wait_for_everyone()
         if accelerator.is_main_process:
-            state = {"global_step": self.global_step, "epoch": self.epoch,
-                     "batches_done_in_epoch": self.batches_done_in_epoch, "train_seconds": self.train_seconds,
-                     "recipe": self.recipe.name,
-                     # Exact, local paths included: checkpoints stay on this machine (metrics.json is published).
+            state = {"global_step": step, "epoch": self.epoch,
+                     "batches_done_in_epoch": self.run.batches_done_in_epoch,
+                     "train_seconds": self.train_seconds, "recipe": self.recipe.name,
+                     # Exact, local paths included: checkpoints stay on this machine (metrics.json is
+                     # published).
                      "recipe_arguments": json.loads(json.dumps(vars(self.recipe.args), default=str))}
-            checkpointing.finalize(self.args.output_dir, self.global_step, state, self.args.save_total_limit,
+            checkpointing.finalize(self.args.output_dir, step, state, self.args.save_total_limit,
                                    objects=self.state_objects)
         accelerator.wait_for_everyone()
         self._paused_seconds += time.perf_counter() - started
@@ -352,11 +372,12 @@ class Engine:
             with self.averaged_weights():
                 self.recipe.save_pretrained(unwrapped, out)
             summary = {"recipe": self.recipe.name, "command": command_line(accelerator.num_processes),
-                       "global_step": self.global_step, "stop_reason": stop_reason,
+                       "global_step": self.run.step, "stop_reason": stop_reason,
                        "train_minutes": round(self.train_seconds / 60, 3),
                        "wall_minutes": round((time.perf_counter() - self._created) / 60, 3),
                        "machine": machine_description(),
-                       "num_processes": accelerator.num_processes, "mixed_precision": self.args.mixed_precision,
+                       "num_processes": accelerator.num_processes,
+                       "mixed_precision": self.args.mixed_precision,
                        "final": final_metrics,
                        "history": [r for r in self.metrics.records() if r["kind"] == "eval"],
                        "training_arguments": vars(self.args), "recipe_arguments": vars(self.recipe.args)}
@@ -377,8 +398,11 @@ class Engine:
 
     def autocast(self):
         """`accelerator.autocast()` for passes through a module that `prepare` did not wrap; without mixed
-        precision a bare null context (accelerate's costs ~25 us a call, a measurable share of a small GAN step)."""
-        return contextlib.nullcontext() if self.accelerator.mixed_precision == "no" else self.accelerator.autocast()
+        precision a bare null context (accelerate's costs ~25 us a call, a measurable share of a small GAN
+        step)."""
+        if self.accelerator.mixed_precision == "no":
+            return contextlib.nullcontext()
+        return self.accelerator.autocast()
 
     def averaged_weights(self):
         """The EMA weights in the live models for a `with` block (a no-op without --ema_decay)."""
@@ -387,21 +411,6 @@ class Engine:
     def print(self, *values) -> None:
         if self.accelerator.is_main_process:
             tqdm.write(" ".join(str(v) for v in values))
-
-
-# The schedule's length in steps when only --max_time bounds a run: time pacing then decides where it is, and this
-# is large enough that the step count never does.
-TIME_BOUND_HORIZON = 10**9
-
-
-def planned_steps(args: TrainingArguments, steps_per_epoch: int) -> int | None:
-    """Optimizer steps the run is sized for: --max_steps, else --num_train_epochs (default 1), else None when
-    --max_time is given alone (the run trains, as many epochs as it takes, until the time is up)."""
-    if args.max_steps > 0:
-        return args.max_steps
-    if args.num_train_epochs is None and args.max_time is not None:
-        return None
-    return math.ceil((args.num_train_epochs or 1.0) * steps_per_epoch)
 
 
 def _listing(names: list[str], limit: int = 6) -> str:
@@ -416,15 +425,15 @@ def no_batch_message(dataloader, args: TrainingArguments, num_processes: int) ->
     what = f"{size} training example(s)" if size is not None else "the training data"
     fix = (f"--per_device_train_batch_size {max(1, size // num_processes)} or less"
            if size else "a smaller --per_device_train_batch_size")
-    return (f"{what} make no full batch of {batch} per process x {num_processes} process(es) (the last partial "
-            f"batch is dropped so that every step sees the same batch size). Use {fix}, fewer processes, or more "
-            "data.")
+    return (f"{what} make no full batch of {batch} per process x {num_processes} process(es) (the last "
+            f"partial batch is dropped so that every step sees the same batch size). Use {fix}, fewer "
+            "processes, or more data.")
 
 
 def _backward_function(accelerator, gradient_accumulation_steps: int):
-    """`loss.backward` itself where `accelerator.backward` would only call it (no accumulation to divide by, no
-    grad scaler, no DeepSpeed or Megatron engine), else accelerate's: its checks and the division by 1 cost
-    ~2% of a small GAN step (benchmarks/gan.py)."""
+    """`loss.backward` itself where `accelerator.backward` would only call it (no accumulation to divide by,
+    no grad scaler, no DeepSpeed or Megatron engine), else accelerate's: its checks and the division by 1
+    cost ~2% of a small GAN step (benchmarks/gan.py)."""
     special = accelerator.distributed_type in (DistributedType.DEEPSPEED, DistributedType.MEGATRON_LM)
     if gradient_accumulation_steps == 1 and accelerator.scaler is None and not special:
         return torch.Tensor.backward
@@ -437,43 +446,20 @@ def _unwrap_optimizer(optimizer, accelerator):
 
 
 def check_finite(loss: torch.Tensor, name: str, step: int) -> None:
-    # A scalar loss is read once (as the recipe's logging will anyway): a fifth of the cost of isfinite().all().
+    # A scalar loss is read once (as the recipe's logging will anyway): a fifth of the cost of
+    # isfinite().all().
     finite = math.isfinite(loss.item()) if loss.numel() == 1 else bool(torch.isfinite(loss.detach()).all())
     if not finite:
         raise TrainingDivergedError(
-            f"The {name} loss became {loss.detach().float().item()} at step {step + 1}. The run stops here; the "
-            "last checkpoint (if any) is untouched: resume from it with --resume_from_checkpoint latest and a lower "
-            "--learning_rate, a smaller --max_grad_norm, or more --warmup_steps."
+            f"The {name} loss became {loss.detach().float().item()} at step {step + 1}. The run stops here; "
+            "the last checkpoint (if any) is untouched: resume from it with --resume_from_checkpoint latest "
+            "and a lower --learning_rate, a smaller --max_grad_norm, or more --warmup_steps."
         )
-
-
-def pace_by_time(scheduler, engine: "Engine") -> None:
-    """With --max_time, run the LR schedule by whichever is further along, steps or time.
-
-    A schedule sized in steps would be cut off half-way on a slower or busier machine; this one reaches its end
-    (e.g. cosine to zero) by --max_time whatever the speed. Time comes from `agreed_train_seconds`, the maximum
-    over processes, so every process uses the same learning rate.
-    The warm-up stays counted in steps: paced by time it would shrink to the first second when --max_steps is
-    set generously, and a cold start at the peak rate costs an LSTM far more than the warm-up does.
-    """
-    budget = engine.args.max_time * 60
-    warmup = engine.args.warmup_steps
-
-    def paced(lr_lambda):
-        def lr_at(step: int) -> float:  # a plain function, so the scheduler's state_dict skips it
-            if step < warmup:
-                return lr_lambda(step)
-            horizon = engine.max_steps or TIME_BOUND_HORIZON
-            by_time = int(horizon * min(1.0, engine.agreed_train_seconds / budget)) if budget > 0 else horizon
-            return lr_lambda(max(step, by_time))
-
-        return lr_at
-
-    scheduler.lr_lambdas = [paced(f) for f in scheduler.lr_lambdas]
 
 
 def _flat_config(*dataclasses) -> dict:
     flat = {}
     for dc in dataclasses:
-        flat.update({k: v if isinstance(v, (int, float, str, bool)) else str(v) for k, v in vars(dc).items()})
+        flat.update({k: v if isinstance(v, (int, float, str, bool)) else str(v)
+                     for k, v in vars(dc).items()})
     return flat

@@ -1,19 +1,17 @@
-"""`classicnets ensemble`: join trained transformer-sst2 runs into one deep-ensemble checkpoint and score it.
+"""Deep ensembles of trained transformer-sst2 runs: join the members into one checkpoint, score it, save it.
 
-What the command does and its options are described once, in `classicnets.commands.ensemble` (its --help). The
-folder is written under a temporary name and renamed when complete, so an interrupted command leaves no
-half-written checkpoint.
+The command is `classicnets ensemble` (`classicnets.commands.ensemble`, where what it does and its options are
+described once, in its --help); `args` below is its options. The folder is written under a temporary name and
+renamed when complete, so an interrupted command leaves no half-written checkpoint.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shlex
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -24,25 +22,6 @@ from .run_info import portable
 # Also in classicnets.commands.ensemble (its --help), which must not import torch.
 EVALUATION_DEFAULTS = {"dataset_name": "stanfordnlp/sst2", "validation_file": None, "eval_split": "validation",
                        "text_column": "sentence", "label_column": "label"}
-
-
-def ensemble_command(args: argparse.Namespace) -> int:
-    output_dir = Path(args.output_dir)
-    check_output_dir(output_dir, args.members, args.overwrite_output_dir)
-    started = time.perf_counter()
-    _evaluation_defaults(args)
-    model, tokenizer = build_ensemble(args.members)
-    print(f"Joined {len(args.members)} members: {type(model).__name__}, "
-          f"{sum(p.numel() for p in model.parameters()):,} parameters")
-    evaluation = evaluate_ensemble(model, tokenizer, args)
-    for member, accuracy in zip(args.members, evaluation["member_accuracy"]):
-        print(f"  member {member}: accuracy {accuracy:.2%}")
-    print(f"Ensemble: accuracy {evaluation['val_accuracy']:.2%}, loss {evaluation['val_loss']:.4f} "
-          f"on {evaluation['count']} sentences [{args.eval_split}]")
-    evaluation["minutes"] = round((time.perf_counter() - started) / 60, 3)
-    save_atomically(model, tokenizer, evaluation, args, output_dir)
-    print(f"Saved the ensemble, metrics.json and its model card to {output_dir}")
-    return 0
 
 
 ENSEMBLE_TYPE = "classic_transformer_ensemble"
@@ -74,7 +53,7 @@ def check_output_dir(output_dir: Path, members: list[str], overwrite: bool) -> N
             "an earlier ensemble. Nothing was changed; choose another --output_dir.")
 
 
-def _evaluation_defaults(args) -> None:
+def fill_evaluation_defaults(args) -> None:
     """Unset data options come from the first member's run (its metrics.json), else from SST-2's."""
     member = _recipe_arguments(Path(args.members[0]))
     explicit = args.dataset_name is not None or args.validation_file is not None
@@ -120,6 +99,7 @@ def evaluate_ensemble(model, tokenizer, args) -> dict:
     import torch.nn.functional as F
 
     from ..data import load_data_files, load_hub_dataset, require_columns
+    from ..evaluation.classification import confusion_matrix
 
     if args.validation_file:
         split = load_data_files({"validation": args.validation_file})["validation"]
@@ -142,7 +122,7 @@ def evaluate_ensemble(model, tokenizer, args) -> dict:
         logits.append(out.logits.float().cpu())
         member_logits.append(out.member_logits.float().cpu())
     logits, member_logits = torch.cat(logits), torch.cat(member_logits)  # (N, L), (N, K, L)
-    confusion = torch.bincount(labels * k + logits.argmax(-1), minlength=k * k).view(k, k)
+    confusion = confusion_matrix(labels, logits.argmax(-1), k)
     return {
         "val_accuracy": (logits.argmax(-1) == labels).float().mean().item(),
         "val_loss": F.nll_loss(logits.log_softmax(-1), labels).item(),
@@ -153,7 +133,7 @@ def evaluate_ensemble(model, tokenizer, args) -> dict:
 
 
 def save_atomically(model, tokenizer, evaluation: dict, args, output_dir: Path) -> None:
-    from .recipes.transformer_sst2 import plot_confusion_matrix
+    from ..evaluation.classification import plot_confusion_matrix
 
     tmp = output_dir.with_name(f"{output_dir.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -179,8 +159,9 @@ def save_atomically(model, tokenizer, evaluation: dict, args, output_dir: Path) 
 
 
 def write_card(folder: Path, summary: dict, labels: list[str], args) -> None:
+    from ..evaluation.classification import confusion_markdown
     from ..hub.model_card import card_dataset, render_model_card
-    from .recipes.transformer_sst2 import confusion_markdown
+    from .recipes import get_recipe_class
 
     rows = ["| member | its own training command | accuracy |", "|---|---|---|"]
     for member, accuracy in zip(summary["members"], summary["member_accuracy"]):
@@ -193,8 +174,9 @@ def write_card(folder: Path, summary: dict, labels: list[str], args) -> None:
     ]
     metrics = {"val_accuracy": {"value": summary["val_accuracy"], "name": "Accuracy", "type": "accuracy"},
                "val_loss": {"value": summary["val_loss"], "name": "Loss (cross entropy, nats)", "type": "loss"}}
-    card = render_model_card(
-        "transformer-sst2", folder, metrics, repo_id=args.hub_model_id or f"your-org/{Path(args.output_dir).name}",
+    card = render_model_card(  # the members' card, whose template also describes an ensemble
+        get_recipe_class("transformer-sst2").card, folder, metrics,
+        repo_id=args.hub_model_id or f"your-org/{Path(args.output_dir).name}",
         training_command=portable(summary["command"], Path.cwd()), hyperparameters={"num_members": len(summary["members"])},
         extra_sections=sections, sample_image=folder / "confusion_matrix.png",
         **card_dataset(portable(args.validation_file, Path.cwd()), portable(args.dataset_name, Path.cwd())))

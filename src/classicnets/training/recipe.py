@@ -6,16 +6,23 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
+from ..hub import CardSpec
+from .context import TrainingContext
+
 
 class Recipe:
     """Subclass and fill in `build`, `compute_loss` and `evaluate`; override `training_step` for several models.
+
+    The hooks that run during training (`training_step`, `evaluate`, `describe`) receive the run as a
+    `TrainingContext` (training/context.py): the accelerator, the prepared models, `optimize`, `autocast`,
+    the step counters and the engine's options, read-only.
 
     `args` is the recipe's own options dataclass (`arguments_class`); the engine's options are separate.
     """
 
     name: str = "recipe"
     arguments_class: type = object
-    card_family: str | None = None  # a template of classicnets.hub (char-lstm, ...); None writes no card
+    card: CardSpec | None = None  # what the model card says about the family and its template; None: no card
     ema_models: tuple[str, ...] = ("model",)  # the models --ema_decay averages (keys of `models()`)
     # Engine options that suit this task better than the engine's generic defaults (`classicnets train` starts
     # from these; an options file or a flag still overrides them).
@@ -43,8 +50,9 @@ class Recipe:
     def compute_loss(self, model: nn.Module, batch) -> torch.Tensor:
         raise NotImplementedError
 
-    def evaluate(self, engine) -> dict:
-        """Metrics on the evaluation data; runs under torch.no_grad with the models in eval mode."""
+    def evaluate(self, run: TrainingContext, final: bool = False) -> dict:
+        """Metrics on the evaluation data; runs under torch.no_grad with the models in eval mode (and the EMA
+        weights in them with --ema_decay). `final`: the evaluation at the end of the run."""
         raise NotImplementedError
 
     def train_dataloader(self, training_args, accelerator) -> DataLoader:
@@ -63,13 +71,21 @@ class Recipe:
         return {"model": self.model}
 
     def create_optimizers(self, training_args) -> dict[str, torch.optim.Optimizer]:
+        """One optimizer per model of `models()`, by the same names, from the engine's options."""
         return {name: adamw(model, training_args) for name, model in self.models().items()}
 
-    def training_step(self, engine, batch) -> dict[str, float]:
-        """One micro-batch. Runs inside `accelerator.accumulate(...)` over every model."""
-        model = engine.models["model"]
+    def create_scheduler(self, name: str, optimizer: torch.optim.Optimizer, training_args,
+                         num_training_steps: int) -> torch.optim.lr_scheduler.LRScheduler | None:
+        """The learning-rate schedule of the optimizer `name` over `num_training_steps` optimizer steps, or None
+        (default) for the engine's: `--lr_scheduler_type` with `--warmup_steps`, paced by time under --max_time.
+        A schedule of the recipe's own is stepped once per optimizer step and checkpointed like the engine's."""
+        return None
+
+    def training_step(self, run: TrainingContext, batch) -> dict[str, float]:
+        """One micro-batch: the numbers to log. Runs inside `accelerator.accumulate(...)` over every model."""
+        model = run.models["model"]
         loss = self.compute_loss(model, batch)
-        engine.optimize(loss, "model")
+        run.optimize(loss, "model")
         return {"loss": loss.detach().float().item()}
 
     def save_pretrained(self, models: dict[str, nn.Module], output_dir: Path) -> None:
@@ -98,7 +114,7 @@ class Recipe:
         return {}
 
     def write_model_card(self, output_dir: Path, summary: dict) -> Path | None:
-        if self.card_family is None:
+        if self.card is None:
             return None
         from ..hub.model_card import card_dataset, render_model_card, run_history_markdown
         from .run_info import portable
@@ -110,7 +126,7 @@ class Recipe:
         if hyperparameters.get("train_file"):
             hyperparameters.pop("dataset_name", None)  # not read: the files replace it
         card = render_model_card(
-            self.card_family, output_dir, self.card_metrics(summary["final"]),
+            self.card, output_dir, self.card_metrics(summary["final"]),
             repo_id=summary["training_arguments"].get("hub_model_id") or f"your-org/{Path(output_dir).name}",
             training_command=summary["command"], hyperparameters=hyperparameters, extra_sections=sections,
             **card_dataset(portable(getattr(self.args, "train_file", None), Path.cwd()),
@@ -119,21 +135,23 @@ class Recipe:
         card.save(output_dir / "README.md")
         return output_dir / "README.md"
 
-    def describe(self, engine) -> str:
-        length = (f"{engine.max_steps} optimizer steps" if engine.max_steps is not None
-                  else f"optimizer steps for {engine.args.max_time} min")
-        lines = [f"Recipe {self.name}: {length}, {engine.steps_per_epoch} per epoch, "
-                 f"{engine.accelerator.num_processes} process(es), device {engine.accelerator.device}, "
-                 f"mixed precision {engine.args.mixed_precision}"]
+    def describe(self, run: TrainingContext) -> str:
+        """What the run trains, printed when it starts."""
+        args, accelerator = run.training_args, run.accelerator
+        length = (f"{run.max_steps} optimizer steps" if run.max_steps is not None
+                  else f"optimizer steps for {args.max_time} min")
+        lines = [f"Recipe {self.name}: {length}, {run.steps_per_epoch} per epoch, "
+                 f"{accelerator.num_processes} process(es), device {accelerator.device}, "
+                 f"mixed precision {args.mixed_precision}"]
         for name, model in self.models().items():
             count = sum(p.numel() for p in model.parameters())
             lines.append(f"  {name}: {type(model).__name__}, {count:,} parameters")
         return "\n".join(lines)
 
 
-CARD_TRAINING_KEYS = ("seed", "max_steps", "max_time", "per_device_train_batch_size", "gradient_accumulation_steps",
-                      "learning_rate", "weight_decay", "lr_scheduler_type", "warmup_steps", "max_grad_norm",
-                      "ema_decay", "mixed_precision")
+CARD_TRAINING_KEYS = ("seed", "max_steps", "num_train_epochs", "max_time", "per_device_train_batch_size",
+                      "gradient_accumulation_steps", "learning_rate", "weight_decay", "lr_scheduler_type",
+                      "warmup_steps", "max_grad_norm", "ema_decay", "mixed_precision")
 
 
 def adamw(model: nn.Module, args) -> torch.optim.AdamW:

@@ -19,6 +19,7 @@ from huggingface_hub import HfApi  # noqa: E402
 
 from classicnets import CharLSTMConfig, CharLSTMForCausalLM, CharTokenizer  # noqa: E402
 from classicnets.hub import push_checkpoint, render_model_card  # noqa: E402
+from classicnets.training.recipes import get_recipe_class  # noqa: E402
 
 p = params()
 work = Path(p["workdir"])
@@ -49,7 +50,7 @@ from PIL import Image  # noqa: E402
 
 Image.new("RGB", (8, 8), (200, 30, 30)).save(work / "ckpt_a" / "samples.png")
 card = render_model_card(
-    "char-lstm", work / "ckpt_a", {"perplexity": 5.25, "loss": 1.658},
+    get_recipe_class("char-lstm").card, work / "ckpt_a", {"perplexity": 5.25, "loss": 1.658},
     repo_id=p["repo_ckpt"], training_command="classicnets train char-lstm --preset tiny --max_steps 10",
     hyperparameters={"learning_rate": 0.002, "batch_size": 8, "hub_token": p["token"]},
     sample_text=result["ref_a"]["generated"], sample_image="samples.png",

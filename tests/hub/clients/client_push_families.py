@@ -42,6 +42,7 @@ from classicnets import (  # noqa: E402
     train_sst2_tokenizer,
 )
 from classicnets.hub import push_checkpoint, render_model_card  # noqa: E402
+from classicnets.training.recipes import get_recipe_class  # noqa: E402
 
 p = params()
 work = Path(p["workdir"])
@@ -66,7 +67,7 @@ folder = save(classifier, "tf_cls", tokenizer)
 result["tf_cls"] = {"logits": classifier_logits(classifier, tokenizer)}
 result["tf_cls"]["pipeline"] = pipeline("text-classification", model=str(folder))(PROBE_SENTENCES)
 render_model_card(
-    "transformer-sst2", folder, {"accuracy": 0.5, "loss": 0.69}, repo_id=repos["tf_ckpt"],
+    get_recipe_class("transformer-sst2").card, folder, {"accuracy": 0.5, "loss": 0.69}, repo_id=repos["tf_ckpt"],
     training_command="classicnets train transformer-sst2 --preset tiny --max_steps 5",
     hyperparameters={"learning_rate": 1e-3, "batch_size": 4}, sample_text="a funny film -> positive",
 ).save(folder / "README.md")
@@ -88,7 +89,7 @@ folder = save(gan, "gan")
 result["gan"] = gan_samples(gan)
 save_image_grid(gan.generate(num_images=16, seed=0), folder / "samples.png", nrow=4, scale=2)
 render_model_card(
-    "gan-mnist", folder, {"lenet_fid": {"value": 123.4, "type": "fid"}, "inception_score": {"value": 1.9, "name": "Inception Score (LeNet)"}},
+    get_recipe_class("gan-mnist").card, folder, {"lenet_fid": {"value": 123.4, "type": "fid"}, "inception_score": {"value": 1.9, "name": "Inception Score (LeNet)"}},
     repo_id=repos["gan"], training_command="classicnets train gan-mnist --preset tiny --max_steps 5",
     hyperparameters={"learning_rate": 2e-4, "batch_size": 16, "hub_token": p["token"]},
     sample_image="samples.png",

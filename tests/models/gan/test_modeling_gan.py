@@ -4,8 +4,6 @@ from transformers import AutoConfig, AutoModel
 
 from classicnets import GANConfig, GANModel, GANOutput
 from classicnets.models.gan import (
-    NonFiniteLossError,
-    check_finite_losses,
     discriminator_loss,
     discriminator_stats,
     generator_loss,
@@ -214,8 +212,7 @@ def test_training_step_under_bf16_autocast():
     g_loss.backward()
     assert all(p.grad is not None for p in model.generator.parameters())
     g_opt.step()
-    values = check_finite_losses(discriminator_loss=d_loss, generator_loss=g_loss)
-    assert set(values) == {"discriminator_loss", "generator_loss"}
+    assert torch.isfinite(d_loss) and torch.isfinite(g_loss)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         images = model.generate(2, seed=0)
     assert images.dtype == torch.float32
@@ -228,13 +225,6 @@ def test_losses_and_stats():
     assert discriminator_loss(torch.zeros(3), torch.zeros(3)).item() == pytest.approx(2 * 0.6931, abs=1e-3)
     stats = discriminator_stats(*confident)
     assert stats["d_accuracy"] == 1.0 and stats["d_real"] > 0.99 and stats["d_fake"] < 0.01
-
-
-def test_check_finite_losses_names_the_bad_loss():
-    with pytest.raises(NonFiniteLossError, match="generator_loss is nan"):
-        check_finite_losses(discriminator_loss=torch.tensor(0.7), generator_loss=torch.tensor(float("nan")))
-    with pytest.raises(FloatingPointError, match="discriminator_loss is inf"):
-        check_finite_losses(discriminator_loss=float("inf"), generator_loss=1.0)
 
 
 def test_image_helpers(tmp_path):

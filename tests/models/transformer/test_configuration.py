@@ -37,7 +37,7 @@ def test_presets_and_overrides():
     assert set(TRANSFORMER_PRESETS) >= {"base", "sst2", "tiny"}
     config = TransformerConfig.from_preset("tiny", norm_style="pre")
     assert config.norm_style == "pre" and config.d_model == 32
-    with pytest.raises(ValueError, match="Unknown transformer preset"):
+    with pytest.raises(ValueError, match="Unknown TransformerConfig preset .huge.; choose one of"):
         TransformerConfig.from_preset("huge")
 
 

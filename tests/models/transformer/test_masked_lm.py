@@ -8,7 +8,7 @@ from transformers import AutoModelForMaskedLM, pipeline
 
 import classicnets  # noqa: F401  (registers the Auto classes)
 from classicnets import TransformerConfig, TransformerForMaskedLM, TransformerForSequenceClassification
-from classicnets.training.recipes.transformer_mlm import MaskingCollator
+from classicnets.training.text_tasks import MaskingCollator
 
 from .conftest import MAX_LEN, SENTENCES
 

@@ -14,6 +14,7 @@ AUTO_CLASSES = {
     "config": CharLSTMConfig,
     "models": {"AutoModel": CharLSTMModel, "AutoModelForCausalLM": CharLSTMForCausalLM},
     "tokenizer": CharTokenizer,
+    "presets": CHAR_LSTM_PRESETS,
 }
 
 __all__ = [

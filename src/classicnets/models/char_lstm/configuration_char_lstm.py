@@ -62,14 +62,8 @@ class CharLSTMConfig(PreTrainedConfig):
             )
         super().__post_init__(**kwargs)
 
-    @classmethod
-    def from_preset(cls, name: str, **overrides) -> "CharLSTMConfig":
-        """A named architecture (see `PRESETS`), with any field overridden."""
-        if name not in PRESETS:
-            raise ValueError(f"Unknown char-LSTM preset {name!r}; choose one of {sorted(PRESETS)}.")
-        return cls(**{**PRESETS[name], **overrides})
 
-
+# Named architectures for `CharLSTMConfig.from_preset(name, **overrides)` (AUTO_CLASSES["presets"]).
 PRESETS: dict[str, dict] = {
     # The tutorial's network: one-hot characters -> LSTM(128) -> Dense(vocab).
     "tutorial": {"embedding_size": None, "hidden_size": 128, "num_layers": 1, "dropout": 0.0},

@@ -196,13 +196,6 @@ class GANConfig(PreTrainedConfig):
         """A user asks for classes: conditional and not self-conditioned."""
         return self.num_classes is not None and not self.self_conditioned
 
-    @classmethod
-    def from_preset(cls, name: str, **overrides) -> "GANConfig":
-        """A named architecture (see `PRESETS`), with any field overridden."""
-        if name not in PRESETS:
-            raise ValueError(f"Unknown GAN preset {name!r}; choose one of {sorted(PRESETS)}.")
-        return cls(**{**PRESETS[name], **overrides})
-
 
 def declared_pipelines() -> dict:
     """`{"unconditional-image-generation": {"impl": "pipeline_gan.GANImageGenerationPipeline", "pt": ["AutoModel"]}}`:
@@ -216,6 +209,7 @@ def declared_pipelines() -> dict:
     return {TASK: {"impl": f"pipeline_gan.{GANImageGenerationPipeline.__name__}", "pt": ["AutoModel"]}}
 
 
+# Named architectures for `GANConfig.from_preset(name, **overrides)` (AUTO_CLASSES["presets"]).
 PRESETS: dict[str, dict] = {
     # The tutorial: G 100 -> 128 ReLU -> 784 sigmoid (114,064 params), D 784 -> 128 ReLU -> 1 (100,609 params).
     "mlp": {"architecture": "mlp", "latent_dim": 100, "generator_hidden_sizes": [128],

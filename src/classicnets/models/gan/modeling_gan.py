@@ -8,7 +8,6 @@ own optimiser; both are saved together in one `model.safetensors`. The losses ar
 Goodfellow et al. (2014), written on logits ([`discriminator_loss`], [`generator_loss`]).
 """
 
-import math
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -518,39 +517,12 @@ def discriminator_stats(real_logits: torch.Tensor, fake_logits: torch.Tensor) ->
     return {"d_real": real_p.mean().item(), "d_fake": fake_p.mean().item(), "d_accuracy": accuracy.item()}
 
 
-class NonFiniteLossError(FloatingPointError):
-    """A GAN loss became NaN or infinite."""
-
-
-def check_finite_losses(**losses: torch.Tensor | float) -> dict[str, float]:
-    """
-    Raise [`NonFiniteLossError`] naming every loss that is NaN or infinite; else return them as floats (for logs).
-
-    ```python
-    >>> check_finite_losses(discriminator_loss=d_loss, generator_loss=g_loss)
-    ```
-    """
-    values = {name: float(v.detach().float().item() if torch.is_tensor(v) else v) for name, v in losses.items()}
-    bad = {name: v for name, v in values.items() if not math.isfinite(v)}
-    if bad:
-        others = ", ".join(f"{n}={v:.4g}" for n, v in values.items() if n not in bad) or "none"
-        raise NonFiniteLossError(
-            f"GAN training diverged: {', '.join(f'{n} is {v}' for n, v in bad.items())} (finite: {others}). "
-            "Usual causes: a learning rate too high (DCGAN uses Adam lr=2e-4, betas=(0.5, 0.999)), a sigmoid "
-            "followed by plain BCE instead of BCE-with-logits, or bf16/fp16 without loss scaling. Resume from the "
-            "last good checkpoint with a lower learning rate."
-        )
-    return values
-
-
 __all__ = [
     "Discriminator",
     "GANModel",
     "GANOutput",
     "GANPreTrainedModel",
     "Generator",
-    "NonFiniteLossError",
-    "check_finite_losses",
     "discriminator_loss",
     "discriminator_stats",
     "generator_loss",

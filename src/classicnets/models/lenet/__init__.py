@@ -7,6 +7,7 @@ AUTO_CLASSES = {
     "config": LeNetConfig,
     "models": {"AutoModelForImageClassification": LeNetForImageClassification},
     "tokenizer": None,
+    "presets": LENET_PRESETS,
 }
 
 __all__ = [

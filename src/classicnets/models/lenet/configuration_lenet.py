@@ -79,14 +79,8 @@ class LeNetConfig(PreTrainedConfig):
             size = (size - self.kernel_size + 1) // 2
         return size
 
-    @classmethod
-    def from_preset(cls, name: str, **overrides) -> "LeNetConfig":
-        """A named architecture (see `PRESETS`), with any field overridden."""
-        if name not in PRESETS:
-            raise ValueError(f"Unknown LeNet preset {name!r}; choose one of {sorted(PRESETS)}.")
-        return cls(**{**PRESETS[name], **overrides})
 
-
+# Named architectures for `LeNetConfig.from_preset(name, **overrides)` (AUTO_CLASSES["presets"]).
 PRESETS: dict[str, dict] = {
     # The MNIST evaluation classifier (99.34% test accuracy after 2 epochs; 256-d features for LeNet-FID).
     "mnist": {"conv_channels": [32, 64], "feature_size": 256, "dropout": 0.25},

@@ -29,6 +29,7 @@ AUTO_CLASSES = [
             "AutoModelForMaskedLM": TransformerForMaskedLM,
         },
         "tokenizer": None,
+        "presets": TRANSFORMER_PRESETS,  # TransformerSeq2SeqConfig and TransformerEnsembleConfig inherit it
     },
     {
         "config": TransformerSeq2SeqConfig,

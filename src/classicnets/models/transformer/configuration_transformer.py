@@ -117,13 +117,6 @@ class TransformerConfig(PreTrainedConfig):
     def head_dim(self) -> int:
         return self.d_model // self.num_heads
 
-    @classmethod
-    def from_preset(cls, name: str, **overrides) -> "TransformerConfig":
-        """A named architecture (see `PRESETS`), with any field overridden."""
-        if name not in PRESETS:
-            raise ValueError(f"Unknown transformer preset {name!r}; choose one of {sorted(PRESETS)}.")
-        return cls(**{**PRESETS[name], **overrides})
-
 
 class TransformerEnsembleConfig(TransformerConfig):
     r"""
@@ -146,6 +139,7 @@ class TransformerEnsembleConfig(TransformerConfig):
         super().__post_init__(**kwargs)
 
 
+# Named architectures for `TransformerConfig.from_preset(name, **overrides)` (AUTO_CLASSES["presets"]).
 PRESETS: dict[str, dict] = {
     # The paper's base model (Table 3): d_model 512, 8 heads, 6 + 6 layers, d_ff 2048, P_drop 0.1. The layers
     # hold 44.1M parameters, as `nn.Transformer(512, 8, 6)` does; each embedding adds vocab_size * 512

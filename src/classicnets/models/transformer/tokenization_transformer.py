@@ -10,6 +10,7 @@ transformers only truncates when asked: `tokenizer(texts, truncation=True)`, or
 that for you). Without it a too-long input reaches the model, which raises a ValueError naming both lengths.
 """
 
+import json
 from collections.abc import Iterable
 
 from tokenizers import Tokenizer, decoders, normalizers, pre_tokenizers, processors
@@ -55,8 +56,15 @@ def train_sst2_tokenizer(
     tokenizer.normalizer = normalizers.BertNormalizer(lowercase=lowercase, strip_accents=lowercase or None)
     tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tokenizer.decoder = decoders.WordPiece(prefix="##")
-    trainer = WordPieceTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS)
+    # The trainer numbers the continuation pieces (`##e`) in hash-map order as it meets them and breaks ties
+    # between equally frequent merges by those numbers, so the same text gave other vocabularies from run to run
+    # (huggingface/tokenizers#1794). Declared up front (as special tokens: the only way in) they have fixed
+    # numbers, and the merges are the same every time; they are ordinary pieces again once trained.
+    continuations = _continuation_pieces(tokenizer, texts)
+    trainer = WordPieceTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
+                               special_tokens=[*SPECIAL_TOKENS, *continuations])
     tokenizer.train_from_iterator(texts, trainer=trainer)
+    tokenizer = _with_canonical_ids(tokenizer)
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     tokenizer.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
@@ -87,6 +95,35 @@ def text_classification_pipeline(model, tokenizer=None, truncation: bool = True,
     from transformers import pipeline
 
     return pipeline("text-classification", model=model, tokenizer=tokenizer, truncation=truncation, **kwargs)
+
+
+def _continuation_pieces(tokenizer: Tokenizer, texts: list[str]) -> list[str]:
+    """`##c` for every character that follows another within a word, as the trainer splits the texts."""
+    characters = set()
+    for text in texts:
+        for word, _ in tokenizer.pre_tokenizer.pre_tokenize_str(tokenizer.normalizer.normalize_str(text)):
+            characters.update(word[1:])
+    return sorted(f"##{c}" for c in characters)
+
+
+def _with_canonical_ids(tokenizer: Tokenizer) -> Tokenizer:
+    """The vocabulary with ids that depend on nothing but its pieces, and only `SPECIAL_TOKENS` special.
+
+    The trainer numbers its pieces in hash-map order: the same pieces got other ids from run to run, hence other
+    models. WordPiece encodes by longest match against the set, so renumbering changes no encoding: the special
+    tokens keep 0..4, then single characters, continuation characters (`##c`) and longer pieces follow in
+    sorted order. The continuation characters declared special for training become ordinary pieces again.
+    """
+    state = json.loads(tokenizer.to_str())
+    state["added_tokens"] = [t for t in state["added_tokens"] if t["content"] in SPECIAL_TOKENS]
+    for added in state["added_tokens"]:
+        added["id"] = SPECIAL_TOKENS.index(added["content"])
+    vocab = state["model"]["vocab"]
+    prefix = state["model"]["continuing_subword_prefix"]
+    pieces = sorted(set(vocab) - set(SPECIAL_TOKENS),
+                    key=lambda p: (len(p.removeprefix(prefix)) > 1, p.startswith(prefix), p))
+    state["model"]["vocab"] = {piece: i for i, piece in enumerate([*SPECIAL_TOKENS, *pieces])}
+    return Tokenizer.from_str(json.dumps(state))
 
 
 def _checked(texts: Iterable) -> Iterable[str]:

@@ -1,18 +1,27 @@
-"""The recipes `classicnets train <name>` knows."""
+"""The recipes `classicnets train <name>` knows: each module here is one, `<snake_name>.py` the recipe
+`<snake-name>` (modules whose name starts with `_` are not recipes). Listing them imports none (no torch)."""
 
 import importlib
+import pkgutil
 
-RECIPES = {
-    "char-lstm": "classicnets.training.recipes.char_lstm:CharLSTMRecipe",
-    "gan-mnist": "classicnets.training.recipes.gan_mnist:GANMNISTRecipe",
-    "transformer-mlm": "classicnets.training.recipes.transformer_mlm:TransformerMLMRecipe",
-    "transformer-seq2seq": "classicnets.training.recipes.transformer_seq2seq:TransformerSeq2SeqRecipe",
-    "transformer-sst2": "classicnets.training.recipes.transformer_sst2:TransformerSST2Recipe",
-}
+from ...errors import OptionError
+
+
+def recipe_names() -> list[str]:
+    """Every recipe's name, sorted, read from the module file names."""
+    return sorted(info.name.replace("_", "-") for info in pkgutil.iter_modules(__path__)
+                  if not info.ispkg and not info.name.startswith("_"))
 
 
 def get_recipe_class(name: str):
-    if name not in RECIPES:
-        raise ValueError(f"Unknown recipe {name!r}; choose one of: {', '.join(RECIPES)}.")
-    module, cls = RECIPES[name].split(":")
-    return getattr(importlib.import_module(module), cls)
+    """The `Recipe` subclass whose `name` is `name`, from the module of that name (dashes as underscores)."""
+    if name not in recipe_names():
+        raise OptionError(None, f"Unknown recipe {name!r}; choose one of: {', '.join(recipe_names())}.")
+    from ..recipe import Recipe
+
+    module = importlib.import_module(f"{__name__}.{name.replace('-', '_')}")
+    for value in vars(module).values():
+        if (isinstance(value, type) and issubclass(value, Recipe) and value.__module__ == module.__name__
+                and value.name == name):
+            return value
+    raise LookupError(f"{module.__file__} defines no Recipe subclass whose `name` is {name!r}.")

@@ -26,10 +26,13 @@ from transformers import GenerationConfig
 
 from ...data import check_text_file, load_hub_dataset, require_columns
 from ...errors import DataError
+from ...hub import CardSpec
 from ...models.char_lstm import CharLSTMConfig, CharLSTMForCausalLM, CharTokenizer
 from ...models.char_lstm.configuration_char_lstm import PRESETS
 from ..arguments import check_types, require
 from ..recipe import Recipe
+
+CARDS = Path(__file__).parent / "cards"
 
 
 @dataclass
@@ -78,7 +81,14 @@ class CharLSTMArguments:
 class CharLSTMRecipe(Recipe):
     name = "char-lstm"
     arguments_class = CharLSTMArguments
-    card_family = "char-lstm"
+    card = CardSpec(
+        template=CARDS / "char-lstm.md", pipeline_tag="text-generation", task_name="Text Generation",
+        dataset_id="karpathy/tiny_shakespeare", dataset_name="Tiny Shakespeare", dataset_split="validation",
+        auto_class="AutoModelForCausalLM", tags=("char-lstm", "lstm", "character-level", "text-generation"),
+        language=("en",), widget=("ROMEO:",),
+        architecture_keys=("vocab_size", "embedding_size", "hidden_size", "num_layers", "dropout",
+                           "tie_word_embeddings"),
+    )
     # Measured on Tiny Shakespeare, 2 CPU cores (model_cards/char-lstm.md): many small steps beat fewer large ones.
     training_defaults = {"per_device_train_batch_size": 8, "learning_rate": 6e-3, "warmup_steps": 20, "adam_beta2": 0.99,
                          "lr_scheduler_type": "linear"}
@@ -165,25 +175,25 @@ class CharLSTMRecipe(Recipe):
         return DataLoader(self.train_dataset.select(order), batch_size=rows, shuffle=False, drop_last=True,
                           generator=torch.Generator().manual_seed(training_args.seed))
 
-    def training_step(self, engine, batch) -> dict:
+    def training_step(self, run, batch) -> dict:
         if not self.args.stateful_training:
-            return super().training_step(engine, batch)
+            return super().training_step(run, batch)
         ids = batch["input_ids"]  # (B, T + 1): the next window of each row's stream
-        state = None if engine.batches_done_in_epoch == 0 else self.carried.to(ids.device)  # fresh each epoch
-        out = engine.models["model"](input_ids=ids[:, :-1], state=state)  # state after exactly T characters
+        state = None if run.batches_done_in_epoch == 0 else self.carried.to(ids.device)  # fresh each epoch
+        out = run.models["model"](input_ids=ids[:, :-1], state=state)  # state after exactly T characters
         loss = F.cross_entropy(out.logits.float().flatten(0, 1), ids[:, 1:].flatten())
         self.carried.state = tuple(s.detach() for s in out.state)  # truncated: no gradient into earlier windows
-        engine.optimize(loss, "model")
+        run.optimize(loss, "model")
         return {"loss": loss.detach().float().item()}
 
-    def evaluate(self, engine, final: bool = False) -> dict:
-        model = engine.accelerator.unwrap_model(engine.models["model"])
+    def evaluate(self, run, final: bool = False) -> dict:
+        model = run.accelerator.unwrap_model(run.models["model"])
         metrics = {}
         for name, text in self.eval_texts.items():
             if name != "val" and not final:
                 continue
             ids = torch.from_numpy(self.tokenizer.encode_corpus(text))
-            nll, count = stream_nll(model, ids, self.args.eval_streams, self.args.eval_chunk, engine.accelerator)
+            nll, count = stream_nll(model, ids, self.args.eval_streams, self.args.eval_chunk, run.accelerator)
             metrics[f"{name}_loss"] = nll / count
             metrics[f"{name}_bpc"] = nll / count / math.log(2)
             metrics[f"{name}_chars"] = count

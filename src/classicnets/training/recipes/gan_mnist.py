@@ -15,8 +15,9 @@ conditioned on it as a class-conditional GAN is on digits, fake images get clust
 and the saved model draws its own clusters in generate(): to its users it is an unconditional GAN.
 
 Evaluation (every --eval_steps, and at the end) generates images and scores them with a LeNet MNIST classifier
-(--classifier, default outputs/lenet-mnist when present): LeNet-FID against the test split, classifier Inception
-Score, confident share, digit shares; without a classifier only the D/G losses on held-out images are reported.
+(--classifier, default outputs/lenet-mnist when present, made by `classicnets train lenet-mnist --output_dir
+outputs/lenet-mnist`): LeNet-FID against the test split, classifier Inception Score, confident share, digit
+shares; without a classifier only the D/G losses on held-out images are reported.
 Fixed-noise sample grids go to <output_dir>/samples/step-XXXXX.png every --sample_every steps.
 
     classicnets train gan-mnist --preset dcgan --lr_scheduler_type constant --max_grad_norm 0 --max_time 20
@@ -28,11 +29,12 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from ...data import load_hub_dataset, require_columns
+from ...data.images import ImageTensorDataset, collate_images, decode_images, decode_labels
 from ...errors import DataError
+from ...hub import CardSpec
 from ...models.gan import (
     GANConfig,
     GANModel,
@@ -42,11 +44,16 @@ from ...models.gan import (
     save_image_grid,
 )
 from ...models.gan.configuration_gan import PRESETS
-from ..arguments import TrainingArguments, check_types, require
+from ..arguments import check_types, require
 from ..recipe import Recipe
 
+CARDS = Path(__file__).parent / "cards"
 ARCHITECTURE_OPTIONS = ("num_classes", "generator_hidden_sizes", "discriminator_hidden_sizes",
                         "discriminator_batch_norm", "discriminator_minibatch_std")
+# Engine options the two Adam optimisers do not read (they take --d_lr, --g_lr, --beta1, --beta2), each with
+# its value when not set (the engine's default): a run that sets another value is warned; the card omits them.
+IGNORED_TRAINING_OPTIONS = {"learning_rate": 2e-3, "weight_decay": 0.0, "adam_beta1": 0.9,
+                            "adam_beta2": 0.999}
 
 
 @dataclass
@@ -130,24 +137,6 @@ class NoiseSource:
         self.generator.set_state(state["generator"])
 
 
-class ImageTensorDataset(torch.utils.data.Dataset):
-    """uint8 images (N, C, H, W) and labels (N,) in memory; batches are gathered with one indexing op."""
-
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor):
-        self.images, self.labels = images, labels
-
-    def __len__(self) -> int:
-        return self.images.shape[0]
-
-    def __getitem__(self, index: int) -> dict:
-        return {"pixel_values": self.images[index], "labels": self.labels[index]}
-
-    def __getitems__(self, indices: list[int]) -> dict:  # DataLoader: a whole batch at once
-        index = torch.as_tensor(indices)
-        # index_select copies whole rows: faster than advanced indexing (images[index]) for a batch of 128
-        return {"pixel_values": self.images.index_select(0, index), "labels": self.labels.index_select(0, index)}
-
-
 def kmeans(points: torch.Tensor, k: int, iterations: int = 30, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Lloyd's k-means with k-means++ seeding: (N, D) points -> cluster ids (N,) and centres (k, D).
 
@@ -180,50 +169,19 @@ def nearest_centre(points: torch.Tensor, centres: torch.Tensor, chunk: int = 819
     return torch.cat([torch.cdist(points[i : i + chunk], centres).argmin(1) for i in range(0, len(points), chunk)])
 
 
-def collate_images(data) -> dict:
-    """A batch from `__getitems__` (or a list of items) -> float pixel values in [0, 1] and labels."""
-    if isinstance(data, list):
-        data = {"pixel_values": torch.stack([d["pixel_values"] for d in data]),
-                "labels": torch.stack([d["labels"] for d in data])}
-    return {"pixel_values": data["pixel_values"].float().div_(255), "labels": data["labels"]}
-
-
-def decode_images(dataset, column: str, config: GANConfig, what: str) -> torch.Tensor:
-    """A datasets image column -> uint8 (N, C, H, W), checked against the config's image size and channels."""
-    c, s = config.num_channels, config.image_size
-    expected = f"{c}-channel {s}x{s} images ({'grey-scale, PIL mode L' if c == 1 else 'RGB' if c == 3 else f'{c} channels'})"
-    values = dataset.select_columns([column]).with_format("numpy")[:][column]
-    try:
-        images = np.asarray(values)
-    except ValueError:  # ragged: images of different sizes
-        images = np.asarray(values, dtype=object)
-    if images.dtype == object:
-        shapes = sorted({tuple(np.asarray(v).shape) for v in values[:1000]})
-        raise DataError(f"{what}: the preset expects {expected}, but column {column!r} holds images of different "
-                         f"shapes, e.g. {shapes[:4]}. Resize and convert them first (dataset.map with PIL).")
-    if images.ndim == 3:
-        images = images[:, None]  # (N, H, W) -> (N, 1, H, W)
-    elif images.ndim == 4 and images.shape[-1] in (1, 3, 4) and images.shape[1] not in (1, 3, 4):
-        images = images.transpose(0, 3, 1, 2)  # (N, H, W, C) -> (N, C, H, W)
-    if images.ndim != 4 or tuple(images.shape[1:]) != (c, s, s):
-        got = tuple(images.shape[1:])
-        hint = ""
-        if images.ndim == 4 and images.shape[2:] == (s, s) and images.shape[1] != c:
-            hint = " (convert the images, e.g. PIL image.convert('L' if grey else 'RGB'))"
-        raise DataError(f"{what}: the preset expects {expected}, i.e. arrays of shape (C, H, W) = {(c, s, s)}, but "
-                         f"column {column!r} holds images of shape {got} (channels first){hint}. Resize/convert the "
-                         "dataset or use a matching GAN configuration.")
-    if images.dtype != np.uint8:
-        if images.dtype.kind == "f" and images.max() <= 1.0:
-            images = images * 255.0
-        images = np.clip(np.rint(images), 0, 255).astype(np.uint8)
-    return torch.from_numpy(np.ascontiguousarray(images))
-
-
 class GANMNISTRecipe(Recipe):
     name = "gan-mnist"
     arguments_class = GANMNISTArguments
-    card_family = "gan-mnist"
+    card = CardSpec(
+        template=CARDS / "gan-mnist.md", pipeline_tag="unconditional-image-generation",
+        task_name="Unconditional Image Generation", dataset_id="ylecun/mnist", dataset_name="MNIST",
+        dataset_split="test", auto_class="AutoModel", tags=("gan", "dcgan", "image-generation", "mnist"),
+        unused_hyperparameters=tuple(IGNORED_TRAINING_OPTIONS),  # the engine's options did nothing
+        architecture_keys=("architecture", "latent_dim", "image_size", "num_channels",
+                           "generator_hidden_sizes", "discriminator_hidden_sizes", "num_classes",
+                           "self_conditioned", "output_activation", "use_batch_norm",
+                           "discriminator_minibatch_std"),
+    )
     ema_models = ("generator",)  # --ema_decay averages the generator (the usual GAN EMA)
 
     # --- data and models -------------------------------------------------------------------------------------
@@ -282,22 +240,24 @@ class GANMNISTRecipe(Recipe):
     def _decode(self, split, what: str) -> tuple[torch.Tensor, torch.Tensor]:
         args, config = self.args, self.config
         require_columns(split, [args.image_column], f"{what} (--image_column {args.image_column})")
-        images = decode_images(split, args.image_column, config, what)
+        images = decode_images(split, args.image_column, what, config.num_channels, config.image_size,
+                               expected_by="the preset")
         if config.num_classes is not None:
             require_columns(split, [args.label_column],
                             f"{what}: a class-conditional GAN (--label_column {args.label_column})")
         if args.label_column in split.column_names:
-            labels = torch.as_tensor(np.asarray(split.select_columns([args.label_column]).with_format("numpy")[:][
-                args.label_column]), dtype=torch.long)
-            if config.num_classes is not None and (labels.min() < 0 or labels.max() >= config.num_classes):
-                raise DataError(f"{what}: labels must be in [0, {config.num_classes}) for num_classes "
-                                 f"{config.num_classes}; got values from {int(labels.min())} to {int(labels.max())}.")
+            labels = decode_labels(split, args.label_column, what, config.num_classes)
         else:
             labels = torch.full((images.shape[0],), -1, dtype=torch.long)
         return images, labels
 
     def _load_classifier(self):
-        from ...evaluation.cli import DEFAULT_CLASSIFIER, check_compatible, load_classifier, mnist_reference
+        from ...evaluation.gan_metrics import (
+            DEFAULT_CLASSIFIER,
+            check_compatible,
+            load_classifier,
+            mnist_reference,
+        )
 
         spec = self.args.classifier
         if spec is not None and spec.lower() == "none":
@@ -307,8 +267,9 @@ class GANMNISTRecipe(Recipe):
         if not (path / "config.json").is_file():
             if spec is not None:  # asked for explicitly: fail now, not after training
                 load_classifier(path)
-            self.notes.append(f"no classifier at {path} (train one with `python -m classicnets.evaluation."
-                              "mnist_classifier`): LeNet-FID / Inception score skipped, only D/G losses reported")
+            self.notes.append(f"no classifier at {path} (train one with `classicnets train lenet-mnist "
+                              f"--output_dir {path}`): LeNet-FID / Inception score skipped, only D/G losses "
+                              "reported")
             return None, None
         classifier = load_classifier(path)
         try:
@@ -324,8 +285,8 @@ class GANMNISTRecipe(Recipe):
 
     def create_optimizers(self, training_args) -> dict:
         args = self.args
-        ignored = [f"--{name}" for name in ("learning_rate", "weight_decay", "adam_beta1", "adam_beta2")
-                   if getattr(training_args, name) != TrainingArguments.__dataclass_fields__[name].default]
+        ignored = [f"--{name}" for name, unset in IGNORED_TRAINING_OPTIONS.items()
+                   if getattr(training_args, name) != unset]
         if ignored:
             warnings.warn(f"gan-mnist ignores {', '.join(ignored)}: its two Adam optimisers use --d_lr, --g_lr, "
                           "--beta1, --beta2.", stacklevel=2)
@@ -335,14 +296,14 @@ class GANMNISTRecipe(Recipe):
 
     # --- one step ---------------------------------------------------------------------------------------------
 
-    def training_step(self, engine, batch) -> dict:
-        generator, discriminator = engine.models["generator"], engine.models["discriminator"]
+    def training_step(self, run, batch) -> dict:
+        generator, discriminator = run.models["generator"], run.models["discriminator"]
         # The discriminator's own module (without the DDP wrapper) for the passes that must not take part in
         # DDP's gradient synchronisation: the second D-step pass (its gradients reach the parameters in the same
         # backward as the wrapped pass, which DDP reduces once) and the generator step (no D gradients at all).
         if getattr(self, "_wrapped_discriminator", None) is not discriminator:  # unwrap once, not every step
             self._wrapped_discriminator = discriminator
-            self._d_module = engine.accelerator.unwrap_model(discriminator)
+            self._d_module = run.accelerator.unwrap_model(discriminator)
         d_module = self._d_module
         real = batch["pixel_values"]
         n, device = real.shape[0], real.device
@@ -355,10 +316,10 @@ class GANMNISTRecipe(Recipe):
 
         # Discriminator step: real vs detached fake.
         real_logits = discriminator(real, real_labels)
-        with engine.autocast():
+        with run.autocast():
             fake_logits = d_module(fake.detach(), fake_labels)
         d_loss = discriminator_loss(real_logits, fake_logits, self.args.label_smoothing)
-        engine.optimize(d_loss, "discriminator")
+        run.optimize(d_loss, "discriminator")
 
         # Generator step, non-saturating loss. The discriminator's parameters are frozen so that they neither
         # get gradients from this loss (which would mix into accumulated D gradients) nor cost their backward.
@@ -366,21 +327,21 @@ class GANMNISTRecipe(Recipe):
         for p in params:
             p.requires_grad_(False)
         try:
-            with engine.autocast():
+            with run.autocast():
                 g_logits = d_module(fake, fake_labels)
             g_loss = generator_loss(g_logits)
-            engine.optimize(g_loss, "generator")
+            run.optimize(g_loss, "generator")
         finally:
             for p in params:
                 p.requires_grad_(True)
 
         logs = {"d_loss": d_loss.detach().float().item(), "g_loss": g_loss.detach().float().item()}
         logs.update(discriminator_stats(real_logits, fake_logits))
-        step = engine.global_step + 1  # the step this call completes (when gradients are synchronised)
-        if (self.args.sample_every and engine.accelerator.sync_gradients and step % self.args.sample_every == 0
-                and engine.accelerator.is_main_process):
-            with engine.averaged_weights():  # what would be saved now (the EMA generator with --ema_decay)
-                self.write_samples(Path(engine.args.output_dir) / "samples" / f"step-{step:05d}.png")
+        step = run.step + 1  # the step this call completes (when gradients are synchronised)
+        if (self.args.sample_every and run.accelerator.sync_gradients and step % self.args.sample_every == 0
+                and run.accelerator.is_main_process):
+            with run.averaged_weights():  # what would be saved now (the EMA generator with --ema_decay)
+                self.write_samples(Path(run.training_args.output_dir) / "samples" / f"step-{step:05d}.png")
         return logs
 
     # --- evaluation and saving -------------------------------------------------------------------------------
@@ -391,11 +352,11 @@ class GANMNISTRecipe(Recipe):
     def write_samples(self, path: Path) -> None:
         save_image_grid(self.sample_grid(), path, nrow=self.grid_nrow, scale=2)
 
-    def evaluate(self, engine, final: bool = False) -> dict:
-        accelerator = engine.accelerator
+    def evaluate(self, run, final: bool = False) -> dict:
+        accelerator = run.accelerator
         metrics = self._heldout_losses(accelerator)
         if self.classifier is not None and accelerator.is_main_process:  # the others' results are never logged
-            from ...evaluation.cli import gan_sample_metrics
+            from ...evaluation.gan_metrics import gan_sample_metrics
             from ...evaluation.image_metrics import lenet_fid_floor
 
             self.classifier.to(accelerator.device)
@@ -411,9 +372,10 @@ class GANMNISTRecipe(Recipe):
                                                              num_images=10000, seed=0)
         if final:
             for note in self.notes:
-                engine.print(f"Note: {note}.")
+                run.print(f"Note: {note}.")
             if accelerator.is_main_process:
-                self.write_samples(Path(engine.args.output_dir) / "samples" / f"step-{engine.global_step:05d}.png")
+                samples = Path(run.training_args.output_dir) / "samples"
+                self.write_samples(samples / f"step-{run.step:05d}.png")
         return metrics
 
     def _heldout_losses(self, accelerator, count: int = 1000) -> dict:
@@ -467,14 +429,14 @@ class GANMNISTRecipe(Recipe):
         plot_curves([r for r in records if r["kind"] == "eval"], output_dir / "lenet_fid.png", keys=["lenet_fid"],
                     title="gan-mnist: LeNet-FID (lower is better)")
 
-    def describe(self, engine) -> str:
+    def describe(self, run) -> str:
         args = self.args
-        lines = [super().describe(engine),
+        lines = [super().describe(run),
                  f"  data: {len(self.train_dataset):,} images {tuple(self.train_images.shape[1:])} from "
                  f"{args.dataset_name} [{args.train_split}]",
                  *([f"  self-conditioned: {self.cluster_summary}"] if self.config.self_conditioned else []),
                  f"  Adam: D lr {args.d_lr}, G lr {args.g_lr}, betas ({args.beta1}, {args.beta2}); "
-                 f"label smoothing {args.label_smoothing}; scheduler {engine.args.lr_scheduler_type}",
+                 f"label smoothing {args.label_smoothing}; scheduler {run.training_args.lr_scheduler_type}",
                  "  evaluation: " + (f"classifier {self.classifier_path}, {args.eval_num_images:,} images "
                                       f"({args.final_eval_num_images:,} at the end)" if self.classifier is not None
                                       else "D/G losses only")]

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import torch
 
+from ...hub import CardSpec
 from ...models.transformer import TransformerForMaskedLM
 from ..arguments import require
-from .transformer_sst2 import TransformerTextArguments, TransformerTextRecipe, column, pad_batch
+from ..text_tasks import MaskingCollator, TransformerTextArguments, TransformerTextRecipe
 
+CARDS = Path(__file__).parent / "cards"
 EXAMPLE_SENTENCES = ["a [MASK] , beautifully acted film .", "the plot is [MASK] and the jokes fall flat ."]
 
 
@@ -32,36 +34,16 @@ class TransformerMLMArguments(TransformerTextArguments):
         require(0.0 < self.mlm_probability < 1.0, "mlm_probability", "must be in (0, 1)", self.mlm_probability)
 
 
-class MaskingCollator:
-    """{"input_ids"} examples -> padded `input_ids` with BERT's masking, `attention_mask`, and `labels` (the
-    original token at each chosen position, -100 elsewhere). Draws from `generator` (default: torch's global RNG,
-    which the engine seeds per process and checkpoints)."""
-
-    def __init__(self, tokenizer, mlm_probability: float = 0.15, generator: torch.Generator | None = None):
-        self.pad_token_id, self.mask_token_id = tokenizer.pad_token_id, tokenizer.mask_token_id
-        if self.mask_token_id is None:
-            raise ValueError("Masked-language-model training needs a tokenizer with a mask token ([MASK]).")
-        self.vocab_size = len(tokenizer)
-        self.special_ids = torch.tensor(sorted(set(tokenizer.all_special_ids)), dtype=torch.long)
-        self.mlm_probability = mlm_probability
-        self.generator = generator
-
-    def __call__(self, examples) -> dict:
-        input_ids, attention_mask = pad_batch(column(examples, "input_ids"), self.pad_token_id)
-        rand = torch.rand((3, *input_ids.shape), generator=self.generator)  # choose, 80/10/10, which random token
-        candidates = attention_mask.bool() & ~torch.isin(input_ids, self.special_ids)
-        chosen = candidates & (rand[0] < self.mlm_probability)
-        labels = torch.where(chosen, input_ids, torch.full_like(input_ids, -100))
-        random_ids = (rand[2] * self.vocab_size).long().clamp(max=self.vocab_size - 1)
-        input_ids = torch.where(chosen & (rand[1] < 0.8), self.mask_token_id, input_ids)
-        input_ids = torch.where(chosen & (rand[1] >= 0.8) & (rand[1] < 0.9), random_ids, input_ids)
-        return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
-
-
 class TransformerMLMRecipe(TransformerTextRecipe):
     name = "transformer-mlm"
     arguments_class = TransformerMLMArguments
-    card_family = "transformer-mlm"
+    card = CardSpec(
+        template=CARDS / "transformer-mlm.md", pipeline_tag="fill-mask", task_name="Fill-Mask",
+        dataset_id="stanfordnlp/sst2", dataset_name="SST-2 (text only)", dataset_split="validation",
+        auto_class="AutoModelForMaskedLM", tags=("transformer", "fill-mask", "masked-lm"), language=("en",),
+        architecture_keys=("vocab_size", "d_model", "num_heads", "encoder_layers", "ffn_dim", "dropout",
+                           "activation", "position_encoding", "norm_style", "max_position_embeddings"),
+    )
 
     def build(self, accelerator) -> None:
         args = self.args
@@ -74,14 +56,14 @@ class TransformerMLMRecipe(TransformerTextRecipe):
         self.collate_fn = MaskingCollator(self.tokenizer, args.mlm_probability)
 
     @torch.no_grad()
-    def evaluate(self, engine, final: bool = False) -> dict:
+    def evaluate(self, run, final: bool = False) -> dict:
         """Masked-token loss and accuracy on the evaluation split, masked the same way every time; each process
         scores a share and the sums are reduced."""
-        accelerator, model = engine.accelerator, engine.models["model"]
+        accelerator, model = run.accelerator, run.models["model"]
         collate = MaskingCollator(self.tokenizer, self.args.mlm_probability,
                                   torch.Generator().manual_seed(self.args.mask_seed + accelerator.process_index))
         mine = list(range(accelerator.process_index, len(self.eval_dataset), accelerator.num_processes))
-        size = engine.args.per_device_eval_batch_size
+        size = run.training_args.per_device_eval_batch_size
         totals = torch.zeros(3, device=accelerator.device, dtype=torch.float64)  # loss sum, correct, predicted
         for start in range(0, len(mine), size):
             batch = {k: v.to(accelerator.device) for k, v in collate(self.eval_dataset[mine[start : start + size]]).items()}
@@ -133,10 +115,10 @@ class TransformerMLMRecipe(TransformerTextRecipe):
         examples = output_dir / "examples.txt"
         return {"sample_text": examples.read_text(encoding="utf-8")} if examples.exists() else {}
 
-    def describe(self, engine) -> str:
+    def describe(self, run) -> str:
         args = self.args
         return "\n".join([
-            super().describe(engine),
+            super().describe(run),
             f"  data: {len(self.train_dataset):,} training texts [{args.train_split}], {len(self.eval_dataset):,} "
             f"evaluation texts [{args.eval_split}] from {args.train_file or args.dataset_name} "
             f"(column {args.text_column!r}; labels unused)",

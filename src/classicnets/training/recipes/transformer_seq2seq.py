@@ -22,7 +22,6 @@ and saved in samples.txt. The output folder loads with `AutoModelForSeq2SeqLM` a
 `trust_remote_code=True` without it).
 """
 
-import json
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,14 +31,16 @@ import torch.nn.functional as F
 from datasets import Dataset
 from datasets.fingerprint import Hasher
 
-from ...data import load_data_files, load_hub_dataset, require_columns
+from ...data import require_columns
 from ...evaluation.text_metrics import chrf, exact_match
+from ...hub import CardSpec
 from ...models.transformer import TransformerForSeq2SeqLM, TransformerSeq2SeqConfig, train_seq2seq_tokenizer
 from ...models.transformer.configuration_transformer import ACTIVATIONS, NORM_STYLES, POSITION_ENCODINGS
 from ...models.transformer.tokenization_seq2seq import TOKENIZER_TYPES
 from ..recipe import Recipe
-from .transformer_sst2 import column, pad_batch
+from ..text_tasks import Seq2SeqCollator, load_splits, trained_once
 
+CARDS = Path(__file__).parent / "cards"
 TASKS = ("punctuation", "columns", "translation")
 
 
@@ -144,24 +145,19 @@ def punctuation_pairs(texts: list[str]) -> tuple[list[str], list[str]]:
     return sources, targets
 
 
-class Seq2SeqCollator:
-    """{"input_ids", "labels"} examples -> padded `input_ids` and `attention_mask` (B, S), and `labels` (B, T) padded
-    with -100, which the loss ignores (the model makes the decoder's input from them)."""
-
-    def __init__(self, pad_token_id: int):
-        self.pad_token_id = pad_token_id
-
-    def __call__(self, examples) -> dict:
-        input_ids, attention_mask = pad_batch(column(examples, "input_ids"), self.pad_token_id)
-        labels, label_mask = pad_batch(column(examples, "labels"), self.pad_token_id)
-        return {"input_ids": input_ids, "attention_mask": attention_mask,
-                "labels": labels.masked_fill(label_mask == 0, -100)}
-
-
 class TransformerSeq2SeqRecipe(Recipe):
     name = "transformer-seq2seq"
     arguments_class = TransformerSeq2SeqArguments
-    card_family = "transformer-seq2seq"
+    card = CardSpec(
+        template=CARDS / "transformer-seq2seq.md", pipeline_tag="text2text-generation",
+        task_name="Text2Text Generation", dataset_id="karpathy/tiny_shakespeare",
+        dataset_name="Tiny Shakespeare (punctuation and capitalisation restoration)",
+        dataset_split="validation", auto_class="AutoModelForSeq2SeqLM",
+        tags=("transformer", "encoder-decoder", "seq2seq", "text2text-generation"), language=("en",),
+        architecture_keys=("vocab_size", "d_model", "num_heads", "encoder_layers", "decoder_layers",
+                           "ffn_dim", "dropout", "activation", "position_encoding", "norm_style",
+                           "tie_word_embeddings", "max_position_embeddings"),
+    )
     eval_curve = ("val_chrf", "chrf.png", "validation chrF")
     training_defaults = {"learning_rate": 1e-3, "warmup_steps": 200, "per_device_train_batch_size": 64,
                          "per_device_eval_batch_size": 128, "weight_decay": 0.01}
@@ -207,26 +203,11 @@ class TransformerSeq2SeqRecipe(Recipe):
                                 for name, hyps in self.baselines.items()}
         self.last_samples = None
 
-    def _load_splits(self):
-        args = self.args
-        if args.train_file:
-            files = {args.train_split: args.train_file}
-            if args.validation_file:
-                files[args.eval_split] = args.validation_file
-            splits = load_data_files(files)
-        else:
-            splits = load_hub_dataset(args.dataset_name, **({"name": args.dataset_config} if args.dataset_config else {}))
-        for split_name in (args.train_split, args.eval_split):
-            if split_name not in splits:
-                hint = "pass --validation_file" if args.train_file else "set --train_split/--eval_split"
-                raise ValueError(f"The dataset has splits {list(splits)} but no {split_name!r} split: {hint}.")
-        return splits
-
     def _pairs(self, which: str) -> tuple[list[str], list[str]]:
         """(sources, targets) of the train or eval split, in the dataset's order."""
         args = self.args
         if not hasattr(self, "_splits"):
-            self._splits = self._load_splits()
+            self._splits = load_splits(args, **({"name": args.dataset_config} if args.dataset_config else {}))
         name = args.train_split if which == "train" else args.eval_split
         split = self._splits[name]
         if args.task == "columns":
@@ -248,27 +229,18 @@ class TransformerSeq2SeqRecipe(Recipe):
         return [s for s, _ in kept], [t for _, t in kept]
 
     def _tokenizer(self, accelerator):
-        """--tokenizer_name, or one trained on the train split's sources and targets, once, by the main process
-        (`tokenizers` breaks frequency ties in hash order, so every process training its own could differ); a later
-        run in the same output_dir reuses it when it was trained with the same options on the same data."""
+        """--tokenizer_name, or one trained on the train split's sources and targets, once (`trained_once`)."""
         from transformers import AutoTokenizer
 
         args = self.args
         if args.tokenizer_name:
             tokenizer = AutoTokenizer.from_pretrained(args.tokenizer_name)
         else:
-            folder = Path(accelerator.project_dir) / "tokenizer"
             sources, targets = self.pairs["train"]
             spec = {"data": Hasher.hash([sources, targets]), "tokenizer_type": args.tokenizer_type,
                     "vocab_size": args.vocab_size, "min_frequency": args.min_frequency}
-            spec_file = folder / "training_options.json"
-            if not accelerator.is_main_process or (spec_file.is_file() and json.loads(spec_file.read_text()) == spec):
-                tokenizer = AutoTokenizer.from_pretrained(str(folder))
-            else:
-                tokenizer = train_seq2seq_tokenizer(sources + targets, args.tokenizer_type, args.vocab_size,
-                                                    args.min_frequency)
-                tokenizer.save_pretrained(str(folder))
-                spec_file.write_text(json.dumps(spec))
+            tokenizer = trained_once(accelerator, spec, lambda: train_seq2seq_tokenizer(
+                sources + targets, args.tokenizer_type, args.vocab_size, args.min_frequency))
         tokenizer.model_max_length = max(args.max_source_length, args.max_target_length)
         missing = [n for n in ("pad_token_id", "bos_token_id", "eos_token_id") if getattr(tokenizer, n) is None]
         if missing:
@@ -288,24 +260,24 @@ class TransformerSeq2SeqRecipe(Recipe):
         return model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"]).loss
 
     @torch.no_grad()
-    def evaluate(self, engine, final: bool = False) -> dict:
+    def evaluate(self, run, final: bool = False) -> dict:
         """Teacher-forced loss, then chrF and exact match of generated text; each process takes a share of the
         validation pairs (ordered by length, so that batches hold similar lengths) and the results are gathered."""
         from accelerate.utils import gather_object
 
-        accelerator = engine.accelerator
-        model = accelerator.unwrap_model(engine.models["model"])
+        accelerator = run.accelerator
+        model = accelerator.unwrap_model(run.models["model"])
         device = accelerator.device
         lengths = [len(ids) for ids in self.eval_dataset["input_ids"]]
         order = sorted(range(len(lengths)), key=lengths.__getitem__)
         mine = order[accelerator.process_index :: accelerator.num_processes]
-        size = engine.args.per_device_eval_batch_size
+        size = run.training_args.per_device_eval_batch_size
         totals = torch.zeros(2, device=device, dtype=torch.float64)  # loss sum, target tokens
         generated = []
         for start in range(0, len(mine), size):
             rows = mine[start : start + size]
             batch = {k: v.to(device) for k, v in self.collate_fn(self.eval_dataset[rows]).items()}
-            with engine.autocast():
+            with run.autocast():
                 logits = model(**batch).logits
                 output = model.generate(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
                                         max_new_tokens=self.args.generation_max_new_tokens or self.args.max_target_length,
@@ -327,7 +299,7 @@ class TransformerSeq2SeqRecipe(Recipe):
                 metrics.update({f"baseline_{name}_{k}": v for k, v in scores.items()})
         k = min(self.args.num_samples, len(references))
         self.last_samples = samples_text(sources[:k], references[:k], hypotheses[:k])
-        engine.print(self.last_samples)
+        run.print(self.last_samples)
         return metrics
 
     # --- outputs ------------------------------------------------------------------------------------------
@@ -362,14 +334,14 @@ class TransformerSeq2SeqRecipe(Recipe):
             lines.append(f"| {descriptions.get(name, name)} | {scores['chrf']:.2f} | {scores['exact_match']:.4f} |")
         return "\n".join(lines)
 
-    def describe(self, engine) -> str:
+    def describe(self, run) -> str:
         args = self.args
         source = args.train_file or args.dataset_name
         layout = {"punctuation": f"punctuation restoration on the lines of column {args.text_column!r}",
                   "columns": f"columns {args.source_column!r} -> {args.target_column!r}",
                   "translation": f"{args.translation_column}[{args.source_lang!r}] -> [{args.target_lang!r}]"}
         lines = [
-            super().describe(engine),
+            super().describe(run),
             f"  data: {len(self.train_dataset):,} training pairs [{args.train_split}], {len(self.eval_dataset):,} "
             f"evaluation pairs [{args.eval_split}] from {source}: {layout[args.task]}",
             f"  tokenizer: {len(self.tokenizer):,} tokens ({args.tokenizer_name or args.tokenizer_type}), "

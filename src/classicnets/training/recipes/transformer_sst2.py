@@ -12,27 +12,20 @@ confusion matrix (rows: true label, columns: predicted). The final folder holds 
 PNG.
 """
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from datasets.fingerprint import Hasher
 
-from ...data import load_data_files, load_hub_dataset, require_columns
 from ...errors import DataError
-from ...models.transformer import (
-    TransformerConfig,
-    TransformerForSequenceClassification,
-    train_sst2_tokenizer,
-)
-from ...models.transformer.configuration_transformer import NORM_STYLES, POOLINGS, POSITION_ENCODINGS, PRESETS
-from ..arguments import check_types, require
-from ..recipe import Recipe
+from ...evaluation.classification import confusion_markdown, confusion_matrix, plot_confusion_matrix
+from ...hub import CardSpec
+from ...models.transformer import TransformerForSequenceClassification
+from ..arguments import require
+from ..text_tasks import ARCHITECTURE_OPTIONS, PadCollator, TransformerTextArguments, TransformerTextRecipe
 
-ARCHITECTURE_OPTIONS = ("d_model", "num_heads", "encoder_layers", "ffn_dim", "dropout", "attention_dropout",
-                        "pooling", "position_encoding", "norm_style", "activation")
+CARDS = Path(__file__).parent / "cards"
 INIT_FROM_OPTIONS = ("dropout", "attention_dropout", "pooling")  # change no weight's shape or meaning
 EXAMPLE_SENTENCES = [
     "a gripping , beautifully acted film .",
@@ -40,52 +33,6 @@ EXAMPLE_SENTENCES = [
     "not as bad as i feared , but hardly worth the price of a ticket .",
     "the performances are terrific , even if the plot is thin .",
 ]
-
-
-@dataclass
-class TransformerTextArguments:
-    """What every transformer text recipe shares: the architecture, the data, the tokenizer."""
-
-    preset: str = field(default="sst2", metadata={"help": f"Architecture preset: {', '.join(PRESETS)}."})
-    d_model: int | None = field(default=None, metadata={"help": "Override the preset's width."})
-    num_heads: int | None = field(default=None, metadata={"help": "Override the preset's attention heads."})
-    encoder_layers: int | None = field(default=None, metadata={"help": "Override the preset's encoder layers."})
-    ffn_dim: int | None = field(default=None, metadata={"help": "Override the preset's feed-forward width."})
-    dropout: float | None = field(default=None, metadata={"help": "Override the preset's residual dropout."})
-    attention_dropout: float | None = field(default=None, metadata={"help": "Override the attention dropout."})
-    pooling: str | None = field(default=None, metadata={"help": "Override the pooling.", "choices": POOLINGS})
-    position_encoding: str | None = field(default=None, metadata={
-        "help": "Override the position encoding.", "choices": POSITION_ENCODINGS})
-    norm_style: str | None = field(default=None, metadata={"help": "Override post/pre LayerNorm.", "choices": NORM_STYLES})
-    activation: str | None = field(default=None, metadata={"help": "Override the feed-forward activation."})
-
-    dataset_name: str = field(default="stanfordnlp/sst2",
-                              metadata={"help": "Hub id or local folder in Hub layout (see CLASSICNETS_DATA_MIRROR)."})
-    train_file: str | None = field(default=None, metadata={"help": "CSV/JSON(L)/parquet file to train on instead."})
-    validation_file: str | None = field(default=None, metadata={"help": "CSV/JSON(L)/parquet validation file (with --train_file)."})
-    train_split: str = field(default="train", metadata={"help": "Split to train on."})
-    eval_split: str = field(default="validation", metadata={"help": "Split to evaluate on."})
-    text_column: str = field(default="sentence", metadata={"help": "Column holding the text."})
-
-    tokenizer_name: str | None = field(default=None, metadata={
-        "help": "Folder (or Hub id) of a tokenizer to use instead of training a WordPiece one on the train split."})
-    vocab_size: int = field(default=8000, metadata={"help": "WordPiece vocabulary of the trained tokenizer."})
-    min_frequency: int = field(default=2, metadata={"help": "Minimum count of a word piece of the trained tokenizer."})
-    max_length: int = field(default=128, metadata={"help": "Longest input in tokens ([CLS]/[SEP] included); "
-                                                              "longer sentences are truncated."})
-
-    def __post_init__(self):
-        check_types(self)
-        require(self.preset in PRESETS, "preset", f"must be one of {', '.join(sorted(PRESETS))}", self.preset)
-        for name in ("d_model", "num_heads", "encoder_layers", "ffn_dim"):
-            require(getattr(self, name) is None or getattr(self, name) >= 1, name, "must be >= 1", getattr(self, name))
-        for name in ("dropout", "attention_dropout"):
-            value = getattr(self, name)
-            require(value is None or 0 <= value < 1, name, "must be in [0, 1)", value)
-        require(self.vocab_size >= 1, "vocab_size", "must be >= 1", self.vocab_size)
-        require(self.min_frequency >= 1, "min_frequency", "must be >= 1", self.min_frequency)
-        require(self.max_length >= 3, "max_length", "must be >= 3", self.max_length, hint="[CLS], one token, [SEP]")
-        require(not self.validation_file or bool(self.train_file), "validation_file", "needs --train_file")
 
 
 @dataclass
@@ -117,101 +64,19 @@ class TransformerSST2Arguments(TransformerTextArguments):
         require(self.distill_temperature > 0, "distill_temperature", "must be > 0", self.distill_temperature)
 
 
-class TransformerTextRecipe(Recipe):
-    """What the transformer text recipes share: splits, the tokenizer (trained once, by the main process), the
-    tokenised datasets, the config from a preset, and the loss (the model's own)."""
-
-    arguments_class = TransformerTextArguments
-    label_argument: str | None = None  # the argument naming the label column, in recipes whose examples have one
-
-    def _config(self, tokenizer, **fields) -> TransformerConfig:
-        args = self.args
-        overrides = {k: getattr(args, k) for k in ARCHITECTURE_OPTIONS if getattr(args, k) is not None}
-        return TransformerConfig.from_preset(
-            args.preset, vocab_size=len(tokenizer), max_position_embeddings=args.max_length, decoder_layers=0,
-            pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.cls_token_id,
-            eos_token_id=tokenizer.sep_token_id, **fields, **overrides,
-        )
-
-    def _tokenizer(self, train, accelerator):
-        """--tokenizer_name, or a WordPiece tokenizer trained on the train split, once, by the main process.
-
-        `tokenizers`' WordPiece trainer is not deterministic (ties are broken in hash-map order), so every process
-        training its own would give different token ids. The main process (which runs `build` first) trains it and
-        saves it in <output_dir>/tokenizer; the others load that. A later run in the same output_dir (a resumed
-        one above all, whose checkpoint needs the same ids) reuses it when it was trained with the same options
-        on the same data.
-        """
-        from transformers import AutoTokenizer
-
-        args = self.args
-        if args.tokenizer_name:
-            tokenizer = AutoTokenizer.from_pretrained(args.tokenizer_name)
-            tokenizer.model_max_length = args.max_length
-        else:
-            folder = Path(accelerator.project_dir) / "tokenizer"
-            spec = {"data": train._fingerprint, "text_column": args.text_column, "vocab_size": args.vocab_size,
-                    "min_frequency": args.min_frequency, "max_length": args.max_length}
-            spec_file = folder / "training_options.json"
-            if not accelerator.is_main_process or (spec_file.is_file() and json.loads(spec_file.read_text()) == spec):
-                tokenizer = AutoTokenizer.from_pretrained(str(folder))
-            else:
-                tokenizer = train_sst2_tokenizer(train, vocab_size=args.vocab_size, min_frequency=args.min_frequency,
-                                                 model_max_length=args.max_length, text_column=args.text_column)
-                tokenizer.save_pretrained(str(folder))
-                spec_file.write_text(json.dumps(spec))
-        if tokenizer.pad_token_id is None:
-            raise ValueError(f"The tokenizer {args.tokenizer_name} has no padding token.")
-        return tokenizer
-
-    def _load_splits(self):
-        args = self.args
-        if args.train_file:
-            files = {args.train_split: args.train_file}
-            if args.validation_file:
-                files[args.eval_split] = args.validation_file
-            splits = load_data_files(files)
-        else:
-            splits = load_hub_dataset(args.dataset_name)
-        columns = [args.text_column] + ([getattr(args, self.label_argument)] if self.label_argument else [])
-        options = ", ".join(f"--{name} {getattr(args, name)}" for name in ("text_column", self.label_argument) if name)
-        for split_name in (args.train_split, args.eval_split):
-            if split_name not in splits:
-                hint = "pass --validation_file" if args.train_file else "set --train_split/--eval_split"
-                raise ValueError(f"The dataset has splits {list(splits)} but no {split_name!r} split: {hint}.")
-            require_columns(splits[split_name], columns, f"{self.name} ({options}) on split {split_name!r}")
-        return splits
-
-    def _tokenize(self, split, name: str):
-        args, tok = self.args, self.tokenizer
-        label_column = getattr(args, self.label_argument) if self.label_argument else None
-
-        def encode(batch):
-            texts = [t if isinstance(t, str) else "" for t in batch[args.text_column]]
-            encoded = {"input_ids": tok(texts, truncation=True, max_length=args.max_length)["input_ids"]}
-            if label_column:
-                encoded["labels"] = batch[label_column]
-            return encoded
-
-        # The fingerprint names what the result depends on, so `datasets` finds its cached copy again.
-        fingerprint = Hasher.hash([split._fingerprint, tok.backend_tokenizer.to_str(), args.text_column,
-                                   label_column, args.max_length])
-        return split.map(encode, batched=True, remove_columns=split.column_names, new_fingerprint=fingerprint,
-                         desc=f"Tokenising the {name} split")
-
-    def compute_loss(self, model, batch) -> torch.Tensor:
-        return model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"]).loss
-
-    def _tokenizer_description(self) -> str:
-        args = self.args
-        source = args.tokenizer_name or "WordPiece trained on the train split"
-        return f"  tokenizer: {len(self.tokenizer):,} tokens ({source}), max_length {args.max_length}"
-
-
 class TransformerSST2Recipe(TransformerTextRecipe):
     name = "transformer-sst2"
     arguments_class = TransformerSST2Arguments
-    card_family = "transformer-sst2"
+    card = CardSpec(
+        template=CARDS / "transformer-sst2.md", pipeline_tag="text-classification",
+        task_name="Text Classification", dataset_id="stanfordnlp/sst2", dataset_name="SST-2",
+        dataset_split="validation", auto_class="AutoModelForSequenceClassification",
+        tags=("transformer", "sentiment-analysis", "text-classification", "sst2"), language=("en",),
+        widget=("A gripping, beautifully acted film.", "A dull, lifeless script."),
+        architecture_keys=("vocab_size", "d_model", "num_heads", "encoder_layers", "ffn_dim", "dropout",
+                           "activation", "position_encoding", "norm_style", "pooling",
+                           "max_position_embeddings", "id2label"),
+    )
     eval_curve = ("val_accuracy", "accuracy.png", "validation accuracy")
     label_argument = "label_column"
 
@@ -273,27 +138,27 @@ class TransformerSST2Recipe(TransformerTextRecipe):
                              f"{model.config.max_position_embeddings} positions: lower --max_length.")
         return model
 
-    def evaluate(self, engine, final: bool = False) -> dict:
+    def evaluate(self, run, final: bool = False) -> dict:
         """Loss, accuracy (and the confusion matrix when final): each process scores a share, the sums are reduced."""
-        accelerator = engine.accelerator
-        model = engine.models["model"]
+        accelerator = run.accelerator
+        model = run.models["model"]
         device = accelerator.device
         lengths = [len(ids) for ids in self.eval_dataset["input_ids"]]
         order = sorted(range(len(lengths)), key=lengths.__getitem__)  # similar lengths together: little padding
         mine = order[accelerator.process_index :: accelerator.num_processes]
-        size = engine.args.per_device_eval_batch_size
+        size = run.training_args.per_device_eval_batch_size
         k = len(self.id2label)
         loss_sum = torch.zeros((), device=device, dtype=torch.float64)
-        confusion = torch.zeros(k * k, device=device, dtype=torch.long)
+        confusion = torch.zeros((k, k), device=device, dtype=torch.long)
         for start in range(0, len(mine), size):
             batch = self.eval_collate_fn(self.eval_dataset[mine[start : start + size]])
             batch = {key: value.to(device) for key, value in batch.items()}
             with accelerator.autocast():
                 logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
             loss_sum += F.cross_entropy(logits.float(), batch["labels"], reduction="sum").double()
-            confusion += torch.bincount(batch["labels"] * k + logits.argmax(-1), minlength=k * k)
+            confusion += confusion_matrix(batch["labels"], logits.argmax(-1), k)
         loss_sum = accelerator.reduce(loss_sum, "sum")
-        confusion = accelerator.reduce(confusion, "sum").view(k, k).cpu()
+        confusion = accelerator.reduce(confusion, "sum").cpu()
         count = int(confusion.sum())
         metrics = {"val_loss": loss_sum.item() / max(count, 1),
                    "val_accuracy": confusion.diagonal().sum().item() / max(count, 1)}
@@ -341,39 +206,16 @@ class TransformerSST2Recipe(TransformerTextRecipe):
                 extras["sample_image"] = output_dir / "confusion_matrix.png"
         return extras
 
-    def describe(self, engine) -> str:
+    def describe(self, run) -> str:
         args = self.args
         source = args.train_file or args.dataset_name
         return "\n".join([
-            super().describe(engine),
+            super().describe(run),
             f"  data: {len(self.train_dataset):,} training sentences [{args.train_split}], "
             f"{len(self.eval_dataset):,} evaluation sentences [{args.eval_split}] from {source}",
             f"{self._tokenizer_description()}, word dropout {args.word_dropout}",
         ] + ([f"  distillation: alpha {args.distill_alpha}, temperature {args.distill_temperature}, from "
               f"{len(args.distill_from)} teacher(s): {', '.join(args.distill_from)}"] if args.distill_from else []))
-
-
-class PadCollator:
-    """List of {"input_ids", "labels"} (or a dict of lists) -> padded tensors, padded to the longest in the batch."""
-
-    def __init__(self, pad_token_id: int, word_dropout: float = 0.0, unk_token_id: int | None = None,
-                 special_ids=()):
-        self.pad_token_id = pad_token_id
-        self.word_dropout = word_dropout
-        self.unk_token_id = unk_token_id
-        self.special_ids = torch.tensor(sorted(set(special_ids)), dtype=torch.long)
-
-    def __call__(self, examples) -> dict:
-        input_ids, attention_mask = pad_batch(column(examples, "input_ids"), self.pad_token_id)
-        if self.word_dropout > 0:
-            drop = (torch.rand(input_ids.shape) < self.word_dropout) & attention_mask.bool()
-            drop &= ~torch.isin(input_ids, self.special_ids)
-            input_ids[drop] = self.unk_token_id
-        batch = {"input_ids": input_ids, "attention_mask": attention_mask,
-                 "labels": torch.as_tensor(column(examples, "labels"), dtype=torch.long)}
-        if "teacher_probs" in (examples if isinstance(examples, dict) else examples[0]):
-            batch["teacher_probs"] = torch.as_tensor(column(examples, "teacher_probs"), dtype=torch.float32)
-        return batch
 
 
 @torch.no_grad()
@@ -405,22 +247,6 @@ def teacher_probabilities(checkpoints: list[str], texts: list[str], labels: list
             inputs.pop("token_type_ids", None)
             total[rows] += (teacher(**inputs).logits.float() / temperature).softmax(-1).cpu()
     return total / len(checkpoints)
-
-
-def column(examples, name: str) -> list:
-    """One field of a batch: from a list of examples, or from a slice of a datasets.Dataset (columns of lists)."""
-    return examples[name] if isinstance(examples, dict) else [e[name] for e in examples]
-
-
-def pad_batch(ids: list[list[int]], pad_token_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Token id lists -> `input_ids` (B, longest) right-padded with pad_token_id, and `attention_mask` (B, longest)."""
-    longest = max(len(x) for x in ids)
-    input_ids = torch.full((len(ids), longest), pad_token_id, dtype=torch.long)
-    attention_mask = torch.zeros((len(ids), longest), dtype=torch.long)
-    for row, x in enumerate(ids):
-        input_ids[row, : len(x)] = torch.as_tensor(x, dtype=torch.long)
-        attention_mask[row, : len(x)] = 1
-    return input_ids, attention_mask
 
 
 def _label_names(split, column: str, num_labels: int | None = None, name: str = "train") -> list[str]:
@@ -462,39 +288,3 @@ def _check_labels(split, column: str, num_labels: int, name: str) -> None:
                            if -1 in bad else "")
                         + ". Fix the labels, set --label_column to the right column, or --num_labels to the number "
                           "of classes.")
-
-
-def confusion_markdown(confusion: list[list[int]], labels: list[str]) -> str:
-    head = "| true \\ predicted | " + " | ".join(labels) + " |"
-    rows = [head, "|---|" + "---|" * len(labels)]
-    rows += [f"| {labels[i]} | " + " | ".join(str(c) for c in row) + " |" for i, row in enumerate(confusion)]
-    total = sum(map(sum, confusion))
-    correct = sum(confusion[i][i] for i in range(len(confusion)))
-    return "\n".join(rows) + f"\n\n{correct} of {total} validation sentences correct ({correct / max(total, 1):.2%})."
-
-
-def plot_confusion_matrix(confusion: list[list[int]], labels: list[str], path: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    k = len(labels)
-    fig, ax = plt.subplots(figsize=(1.6 * k + 2, 1.4 * k + 1.5), dpi=110)
-    image = ax.imshow(confusion, cmap="Blues")
-    peak = max(max(row) for row in confusion) or 1
-    for i in range(k):
-        for j in range(k):
-            ax.text(j, i, str(confusion[i][j]), ha="center", va="center",
-                    color="white" if confusion[i][j] > peak / 2 else "black")
-    ax.set_xticks(range(k), labels)
-    ax.set_yticks(range(k), labels)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    total = sum(map(sum, confusion))
-    ax.set_title(f"accuracy {sum(confusion[i][i] for i in range(k)) / max(total, 1):.2%} ({total} sentences)")
-    fig.colorbar(image, ax=ax)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path

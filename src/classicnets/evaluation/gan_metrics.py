@@ -1,15 +1,14 @@
-"""`classicnets evaluate gan-mnist`: sample-quality metrics of a GAN checkpoint, measured with a LeNet classifier.
+"""The GAN sample-quality metrics, measured with a LeNet MNIST classifier: LeNet-FID against real images, the
+classifier's Inception Score, confident share, digit shares (and label accuracy of a class-conditional GAN).
 
-The command's parser is `classicnets.commands.evaluate`; it calls `evaluate_command` here. The metric code here (`gan_sample_metrics`,
-`mnist_reference`) is also what the `gan-mnist` training recipe reports during training, so the numbers of a
-training run and of `classicnets evaluate` are computed the same way.
+`gan_sample_metrics` and `mnist_reference` are what the gan-mnist recipe reports during training, and
+`evaluate_gan_mnist` what `classicnets evaluate gan-mnist` (`classicnets.commands.evaluate`) prints, so the
+numbers of a training run and of the command are computed the same way.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,11 +26,9 @@ from .image_metrics import (
     lenet_fid_floor,
 )
 
-DEFAULT_CLASSIFIER = "outputs/lenet-mnist"  # also in classicnets.commands.evaluate
+# Also in classicnets.commands.evaluate, whose --help must not import torch.
+DEFAULT_CLASSIFIER = "outputs/lenet-mnist"
 CONFIDENCE = 0.9
-
-# --- shared with the gan-mnist recipe ----------------------------------------------------------------------
-
 
 def load_classifier(path: str | Path, device: torch.device | str = "cpu"):
     """A LeNetForImageClassification from a folder, in eval mode; a clear error if the folder is not one."""
@@ -40,8 +37,8 @@ def load_classifier(path: str | Path, device: torch.device | str = "cpu"):
     path = Path(path)
     if not (path / "config.json").is_file():
         raise FileNotFoundError(
-            f"No classifier at {path}: expected a folder with config.json and model.safetensors written by "
-            "`python -m classicnets.evaluation.mnist_classifier --output-dir <folder>` (LeNet on MNIST)."
+            f"No classifier at {path}: train the LeNet MNIST classifier there first with "
+            f"`classicnets train lenet-mnist --output_dir {shlex.quote(str(path))}`."
         )
     return LeNetForImageClassification.from_pretrained(str(path)).to(device).eval()
 
@@ -50,8 +47,9 @@ def check_compatible(gan_config, classifier) -> None:
     c, s = classifier.config.num_channels, classifier.config.image_size
     if (gan_config.num_channels, gan_config.image_size) != (c, s):
         raise ValueError(
-            f"The classifier takes {c}-channel {s}x{s} images but the GAN makes {gan_config.num_channels}-channel "
-            f"{gan_config.image_size}x{gan_config.image_size} ones: use a classifier trained on the GAN's data."
+            f"The classifier takes {c}-channel {s}x{s} images but the GAN makes "
+            f"{gan_config.num_channels}-channel {gan_config.image_size}x{gan_config.image_size} ones: use a "
+            "classifier trained on the GAN's data."
         )
 
 
@@ -66,27 +64,29 @@ class RealReference:
 
 
 def mnist_reference(classifier, images, batch_size: int = 1000) -> RealReference:
-    """Features and scores of real images (uint8 (N, H, W) / (N, C, H, W) or [0, 1] floats) under `classifier`."""
+    """Features and scores of real images (uint8 (N, H, W) / (N, C, H, W) or [0, 1] floats) under
+    `classifier`."""
     probs, feats = classifier_outputs(classifier, images, batch_size)
     score, _ = classifier_inception_score(probs, splits=min(10, len(probs)))
     return RealReference(feature_statistics(feats), score, confident_share(probs, CONFIDENCE), len(probs))
 
 
 @torch.no_grad()
-def gan_sample_metrics(gan, classifier, real: RealReference | FeatureStats, num_images: int = 10000, seed: int = 0,
-                       batch_size: int = 500) -> dict:
+def gan_sample_metrics(gan, classifier, real: RealReference | FeatureStats, num_images: int = 10000,
+                       seed: int = 0, batch_size: int = 500) -> dict:
     """
-    Generate `num_images` images from `gan` (seeded; the global RNG is untouched) and score them with `classifier`
-    against `real`. A conditional GAN gets balanced labels (image i: label i mod num_classes) and `label_accuracy`;
-    a self-conditioned one is sampled as a user would, drawing its clusters itself.
+    Generate `num_images` images from `gan` (seeded; the global RNG is untouched) and score them with
+    `classifier` against `real`. A conditional GAN gets balanced labels (image i: label i mod num_classes) and
+    `label_accuracy`; a self-conditioned one is sampled as a user would, drawing its clusters itself.
 
     Returns `lenet_fid`, `inception_score`, `inception_score_std`, `confident_share`, `class_shares` (list),
     `min_class_share`, `max_class_share`, `num_images` (and `label_accuracy`).
     """
     if num_images < 10:
-        raise ValueError(f"num_images must be >= 10 (FID needs a covariance, IS ten splits), got {num_images}.")
+        raise ValueError(f"num_images must be >= 10 (FID needs a covariance, IS ten splits), got "
+                         f"{num_images}.")
     real_stats = real.stats if isinstance(real, RealReference) else real
-    conditional = gan.config.takes_user_labels  # a self-conditioned GAN draws its own clusters, as a user would
+    conditional = gan.config.takes_user_labels  # a self-conditioned GAN draws its own clusters, as users do
     labels = torch.arange(num_images) % gan.config.num_classes if conditional else None
     rng = torch.Generator().manual_seed(int(seed))
     probs, feats = [], []
@@ -115,19 +115,15 @@ def gan_sample_metrics(gan, classifier, real: RealReference | FeatureStats, num_
     return out
 
 
-def load_split_images(dataset: str, split: str, image_column: str = "image") -> np.ndarray:
-    """uint8 images (N, H, W) of one split of a Hub dataset (or local Hub-layout folder), decoded once."""
+def load_split_images(dataset: str, split: str, image_column: str = "image") -> torch.Tensor:
+    """uint8 images (N, C, H, W) of one split of a Hub dataset (or local Hub-layout folder), decoded once."""
     from ..data import load_hub_dataset, require_columns
+    from ..data.images import decode_images
 
+    what = f"evaluate gan-mnist (split {split!r})"
     ds = load_hub_dataset(dataset, split=split)
-    require_columns(ds, [image_column], f"evaluate gan-mnist (split {split!r})")
-    images = np.asarray(ds.select_columns([image_column]).with_format("numpy")[:][image_column], dtype=np.uint8)
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    return images
-
-
-# --- the command --------------------------------------------------------------------------------------------
+    require_columns(ds, [image_column], what)
+    return decode_images(ds, image_column, what)
 
 
 def evaluate_gan_mnist(checkpoint: str | Path, classifier_dir: str | Path = DEFAULT_CLASSIFIER,
@@ -143,16 +139,18 @@ def evaluate_gan_mnist(checkpoint: str | Path, classifier_dir: str | Path = DEFA
     if not (Path(checkpoint) / "config.json").is_file():
         raise FileNotFoundError(f"No GAN checkpoint at {checkpoint}: expected a folder with config.json and "
                                 "model.safetensors (the output_dir of `classicnets train gan-mnist`).")
+    classifier = load_classifier(classifier_dir)  # a missing one is refused before the GAN is loaded
     gan = GANModel.from_pretrained(str(checkpoint)).eval()
-    classifier = load_classifier(classifier_dir)
     check_compatible(gan.config, classifier)
     test_images = load_split_images(dataset, "test")
     real = mnist_reference(classifier, test_images)
-    results = {"checkpoint": str(checkpoint), "classifier": str(classifier_dir), "dataset": dataset, "seed": seed,
-               "architecture": gan.config.architecture, "conditional": gan.config.takes_user_labels,
+    results = {"checkpoint": str(checkpoint), "classifier": str(classifier_dir), "dataset": dataset,
+               "seed": seed, "architecture": gan.config.architecture,
+               "conditional": gan.config.takes_user_labels,
                "self_conditioned_clusters": gan.config.num_classes if gan.config.self_conditioned else None,
                "num_real_images": real.num_images}
-    results.update(gan_sample_metrics(gan, classifier, real, num_images=num_images, seed=seed, batch_size=batch_size))
+    results.update(gan_sample_metrics(gan, classifier, real, num_images=num_images, seed=seed,
+                                      batch_size=batch_size))
     results["real_inception_score"] = real.inception_score
     results["real_confident_share"] = real.confident_share
     if floor:
@@ -170,7 +168,8 @@ def format_table(r: dict) -> str:
     lines = [
         f"GAN        {r['checkpoint']} ({r.get('architecture', '?')}, {kind})",
         f"classifier {r['classifier']}",
-        f"images     {r['num_images']:,} generated (seed {r['seed']}) vs {r['num_real_images']:,} real test images",
+        f"images     {r['num_images']:,} generated (seed {r['seed']}) vs {r['num_real_images']:,} real test "
+        "images",
         "",
         f"{'metric':<28}{'value':>10}   note",
         f"{'-' * 28}{'-' * 10}   {'-' * 36}",
@@ -186,26 +185,13 @@ def format_table(r: dict) -> str:
     lines.append(f"{'confident share (p >= 0.9)':<28}{r['confident_share']:>10.3f}   "
                  f"real test images {r['real_confident_share']:.3f}")
     if "label_accuracy" in r:
-        lines.append(f"{'label accuracy':<28}{r['label_accuracy']:>10.3f}   classifier agrees with the requested digit")
-    lines.append(f"{'digit shares':<28}{'':>10}   min {r['min_class_share']:.1%}, max {r['max_class_share']:.1%}")
+        lines.append(f"{'label accuracy':<28}{r['label_accuracy']:>10.3f}   "
+                     "classifier agrees with the requested digit")
+    lines.append(f"{'digit shares':<28}{'':>10}   "
+                 f"min {r['min_class_share']:.1%}, max {r['max_class_share']:.1%}")
     lines.append("  " + "  ".join(f"{d}: {s:5.1%}" for d, s in enumerate(r["class_shares"])))
     return "\n".join(lines)
 
 
-def evaluate_command(args: argparse.Namespace) -> int:
-    try:
-        results = evaluate_gan_mnist(args.checkpoint, args.classifier, num_images=args.num_images, seed=args.seed,
-                                     dataset=args.dataset, batch_size=args.batch_size, floor=not args.no_floor)
-    except (FileNotFoundError, ValueError) as err:
-        print(f"classicnets evaluate gan-mnist: {err}", file=sys.stderr)
-        return 1
-    print(format_table(results))
-    if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(json.dumps(results, indent=2))
-        print(f"\nWrote {args.output}")
-    return 0
-
-
-__all__ = ["RealReference", "evaluate_command", "evaluate_gan_mnist", "format_table", "gan_sample_metrics",
-           "load_classifier", "mnist_reference"]
+__all__ = ["CONFIDENCE", "DEFAULT_CLASSIFIER", "RealReference", "check_compatible", "evaluate_gan_mnist",
+           "format_table", "gan_sample_metrics", "load_classifier", "load_split_images", "mnist_reference"]
