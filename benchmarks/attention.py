@@ -140,7 +140,8 @@ def main(argv=None):
 
     attention = bench_attention(args)
     print(f"\nEncoder forward+backward, preset {args.preset!r}, batch {args.train_batch}, padded, fp32 "
-          f"({torch.get_num_threads()} threads, torch {torch.__version__}, {platform.processor() or platform.machine()})")
+          f"({torch.get_num_threads()} threads, torch {torch.__version__}, "
+          f"{platform.processor() or platform.machine()})")
     print(f"{'seq_len':>8} {'eager ms':>10} {'sdpa ms':>10} {'eager/sdpa':>11}")
     for r in attention:
         print(f"{r['seq_len']:>8} {r['eager_ms']:>10.1f} {r['sdpa_ms']:>10.1f} {r['speedup']:>10.2f}x")

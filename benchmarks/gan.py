@@ -5,7 +5,8 @@ batch 128, one discriminator step (real vs detached fake) and one non-saturating
 discriminator frozen, two Adams (2e-4, betas (0.5, 0.999)), no clipping, constant LR, and read both losses and
 D's outputs back each step (the recipe logs them). The engine adds Accelerate (prepare, accumulate), its data
 loader, the scheduler, NaN checks, logging (every 100 steps, as examples/gan_mnist_*.yaml do) and the progress
-bar. Runs alternate (engine, plain, engine, ...) so machine noise hits both; the best of the rounds is kept. Generation: `GANModel.generate` in eval mode.
+bar. Runs alternate (engine, plain, engine, ...) so machine noise hits both; the best of the rounds is kept.
+Generation: `GANModel.generate` in eval mode.
 
     python benchmarks/gan.py                                    # mlp and dcgan, 3 rounds
     python benchmarks/gan.py --presets dcgan --steps 20 --rounds 2 --output gan_bench.json

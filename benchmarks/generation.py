@@ -75,7 +75,8 @@ def main():
     repeats = 1 if args.quick else 3
     results = []
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print(f"{'preset':<12}{'batch':>6}{'generate':>12}{'plain loop':>12}{'sliding':>10}{'gen/plain':>11}{'gen/slide':>11}")
+    print(f"{'preset':<12}{'batch':>6}{'generate':>12}{'plain loop':>12}{'sliding':>10}"
+          f"{'gen/plain':>11}{'gen/slide':>11}")
     for preset in ("tutorial", "shakespeare"):
         model = build(preset)
         for batch in (1, 32):
@@ -83,7 +84,8 @@ def main():
             plain = chars_per_second(run_plain_loop, model, batch, new, repeats)
             slide = chars_per_second(run_sliding_window, model, batch, sliding_new, 1)
             results.append({"preset": preset, "batch": batch, "generate": gen, "plain_loop": plain, "sliding": slide})
-            print(f"{preset:<12}{batch:>6}{gen:>12.0f}{plain:>12.0f}{slide:>10.0f}{gen / plain:>10.2f}x{gen / slide:>10.0f}x")
+            print(f"{preset:<12}{batch:>6}{gen:>12.0f}{plain:>12.0f}{slide:>10.0f}"
+                  f"{gen / plain:>10.2f}x{gen / slide:>10.0f}x")
     print("\nTime per character of generate() (shakespeare preset, batch 1) against the number of new characters:")
     model = build("shakespeare")
     flat = []

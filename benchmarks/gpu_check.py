@@ -22,13 +22,15 @@ After the fp32 run of the char-LSTM and of each GAN: `generate()` on the device,
 twice -> identical), greedy char-LSTM text on the device against the same model on the CPU, and generation
 throughput. The command ends with a summary table.
 
-CPU smoke run (tiny presets, synthetic data written to the work folder, a few steps; tests/benchmarks/test_gpu_check.py):
+CPU smoke run (tiny presets, synthetic data written to the work folder, a few steps;
+tests/benchmarks/test_gpu_check.py):
 
     python benchmarks/gpu_check.py --device cpu --tiny --output /tmp/gpu_check.json
 
 The H200 run (real presets, mirror data; about 5 minutes, at most 8):
 
-    python benchmarks/gpu_check.py --device cuda --data_dir ../shared/data --max_steps 300 --warmup_steps 20 --profile_steps 10 --peak_tflops 989 --output benchmarks/results/gpu-check-h200.json
+    python benchmarks/gpu_check.py --device cuda --data_dir ../shared/data --max_steps 300 --warmup_steps 20 \\
+        --profile_steps 10 --peak_tflops 989 --output benchmarks/results/gpu-check-h200.json
 """
 
 import argparse
@@ -76,7 +78,8 @@ def write_tiny_data(folder: Path) -> dict[str, str]:
         images = [Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8), mode="L") for _ in range(count)]
         data = Dataset.from_dict({"image": images, "label": [i % 10 for i in range(count)]})
         (folder / "mnist" / "data").mkdir(parents=True, exist_ok=True)
-        data.cast_column("image", ImageFeature()).to_parquet(str(folder / "mnist" / "data" / f"{split}-00000-of-00001.parquet"))
+        data.cast_column("image", ImageFeature()).to_parquet(
+            str(folder / "mnist" / "data" / f"{split}-00000-of-00001.parquet"))
     return {"char_train": str(folder / "train.txt"), "char_val": str(folder / "val.txt"),
             "sst2_train": str(folder / "sst2_train.csv"), "sst2_val": str(folder / "sst2_validation.csv"),
             "mnist": str(folder / "mnist")}
@@ -343,8 +346,10 @@ def parse_args(argv=None):
     parser.add_argument("--work_dir", help="Where runs and tiny data go (default: a temporary folder).")
     parser.add_argument("--output", help="JSON file for the results.")
     args = parser.parse_args(argv)
-    tiny_defaults = {"max_steps": 3, "warmup_steps": 2, "profile_steps": 2, "generate_tokens": 20, "generate_images": 64}
-    defaults = {"max_steps": 300, "warmup_steps": 20, "profile_steps": 10, "generate_tokens": 200, "generate_images": 10000}
+    tiny_defaults = {"max_steps": 3, "warmup_steps": 2, "profile_steps": 2, "generate_tokens": 20,
+                     "generate_images": 64}
+    defaults = {"max_steps": 300, "warmup_steps": 20, "profile_steps": 10, "generate_tokens": 200,
+                "generate_images": 10000}
     for name, value in (tiny_defaults if args.tiny else defaults).items():
         if getattr(args, name) is None:
             setattr(args, name, value)

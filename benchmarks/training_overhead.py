@@ -95,7 +95,8 @@ def main():
     for precision in args.precisions.split(","):
         engine_best = plain_best = 0.0
         for _ in range(args.rounds):
-            engine_best = max(engine_best, engine_rate(recipe_args, args.steps, args.warmup, args.batch_size, precision))
+            engine_best = max(engine_best,
+                              engine_rate(recipe_args, args.steps, args.warmup, args.batch_size, precision))
             plain_best = max(plain_best, plain_rate(recipe_args, args.steps, args.warmup, args.batch_size, precision))
         results.append({"precision": precision, "engine_chars_per_s": engine_best, "plain_chars_per_s": plain_best,
                         "ratio": engine_best / plain_best})

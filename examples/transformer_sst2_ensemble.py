@@ -106,7 +106,8 @@ def _reap(running, member_dirs, started):
             if process.returncode != 0:
                 for _, other in running:
                     other.terminate()
-                raise SystemExit(f"Member {index} failed (exit code {process.returncode}): see {member_dirs[index]}.log")
+                raise SystemExit(f"Member {index} failed (exit code {process.returncode}): "
+                                 f"see {member_dirs[index]}.log")
             final = json.loads((member_dirs[index] / "metrics.json").read_text())["final"]
             print(f"[{_minutes(started)}] member {index}: done, accuracy {final['val_accuracy']:.2%}", flush=True)
             return [r for r in running if r is not item]

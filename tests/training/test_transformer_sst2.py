@@ -54,10 +54,16 @@ def sst2_args(data, output_dir, **options) -> list[str]:
     return args
 
 
+@pytest.fixture(scope="module")
+def tiny_run(toy_sst2, tmp_path_factory):
+    """One tiny run (40 steps), read by several tests (none writes to it): its folder and its process."""
+    out = tmp_path_factory.mktemp("tiny_run") / "run"
+    return out, run_train(sst2_args(toy_sst2, out, word_dropout=0.1))
+
+
 @pytest.mark.slow
-def test_tiny_run_saves_a_checkpoint_the_pipeline_loads(toy_sst2, tmp_path):
-    out = tmp_path / "run"
-    proc = run_train(sst2_args(toy_sst2, out, word_dropout=0.1))
+def test_tiny_run_saves_a_checkpoint_the_pipeline_loads(tiny_run):
+    out, proc = tiny_run
     assert "Saved the model" in proc.stdout
 
     summary = json.loads((out / "metrics.json").read_text())
@@ -85,15 +91,14 @@ def test_tiny_run_saves_a_checkpoint_the_pipeline_loads(toy_sst2, tmp_path):
 
 
 @pytest.mark.slow
-def test_csv_files_and_a_saved_tokenizer(toy_sst2, tmp_path):
+def test_csv_files_and_a_saved_tokenizer(tiny_run, tmp_path):
     """--train_file/--validation_file (CSV) with other column names, and --tokenizer_name from an earlier run."""
     import pandas as pd
 
     train = pd.DataFrame({"text": POSITIVE + NEGATIVE, "target": [1] * len(POSITIVE) + [0] * len(NEGATIVE)})
     train.to_csv(tmp_path / "train.csv", index=False)
     train.iloc[::3].to_csv(tmp_path / "valid.csv", index=False)
-    first = tmp_path / "first"
-    run_train(sst2_args(toy_sst2, first, max_steps=2, eval_steps=100))
+    first, _ = tiny_run
     out = tmp_path / "csv"
     run_train(sst2_args(None, out, train_file=tmp_path / "train.csv", validation_file=tmp_path / "valid.csv",
                         text_column="text", label_column="target", tokenizer_name=first, max_steps=4))
@@ -221,10 +226,9 @@ def test_distillation_loss_mixes_labels_and_teachers():
 
 
 @pytest.mark.slow
-def test_a_student_learns_the_task_from_a_teacher_alone(toy_sst2, tmp_path):
+def test_a_student_learns_the_task_from_a_teacher_alone(toy_sst2, tiny_run, tmp_path):
     """--distill_alpha 1: no label reaches the loss, yet the student learns the toy task from the teacher's outputs."""
-    teacher, out = tmp_path / "teacher", tmp_path / "student"
-    run_train(sst2_args(toy_sst2, teacher, eval_steps=100))
+    (teacher, _), out = tiny_run, tmp_path / "student"
     assert json.loads((teacher / "metrics.json").read_text())["final"]["val_accuracy"] >= 0.8
     proc = run_train(sst2_args(toy_sst2, out, eval_steps=100, seed=1)
                      + ["--distill_from", str(teacher), "--distill_alpha", "1.0", "--distill_temperature", "1.0"])

@@ -73,7 +73,8 @@ def write(path: Path, text: str) -> Path:
 
 
 def app_py(model_id: str, title: str) -> str:
-    return f'''"""Hugging Face Space: the classicnets demo of {model_id} (`classicnets demo {model_id}` runs the same app)."""
+    return f'''"""Hugging Face Space: the classicnets demo of {model_id} \
+(`classicnets demo {model_id}` runs the same app)."""
 
 from classicnets.demos import build_demo
 

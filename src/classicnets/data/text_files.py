@@ -30,7 +30,8 @@ def check_text_file(path: str, encoding: str, option: str) -> None:
             if nul >= 0:
                 raise DataError(
                     f"--{option} {path} looks like a binary file, not text: a NUL byte at offset {offset + nul} "
-                    f"(line {lines + chunk.count(NEWLINE, 0, nul)}). Give a plain-text file (extract an archive first).")
+                    f"(line {lines + chunk.count(NEWLINE, 0, nul)}). Give a plain-text file "
+                    "(extract an archive first).")
             pending = len(decoder.getstate()[0])  # bytes of a character cut by the previous chunk's end
             try:
                 decoder.decode(chunk)

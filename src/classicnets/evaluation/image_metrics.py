@@ -27,6 +27,12 @@ class FeatureStats:
     num_samples: int
 
 
+# How model cards show LeNet-FID: the Hub reads the model-index type "fid" as the Inception-v3 FID of the
+# literature, and a FID on LeNet features is another number, never comparable with it.
+LENET_FID_NAMES = {"lenet_fid": "LeNet-FID", "lenet_fid_floor": "LeNet-FID floor"}
+LENET_FID_TYPES = {"lenet_fid": "lenet_fid", "lenet_fid_floor": "lenet_fid"}
+
+
 def _as_numpy_2d(x, name: str) -> np.ndarray:
     if torch.is_tensor(x):
         x = x.detach().cpu().double().numpy()
@@ -220,6 +226,8 @@ def evaluate_generator(
 
 
 __all__ = [
+    "LENET_FID_NAMES",
+    "LENET_FID_TYPES",
     "FeatureStats",
     "as_image_tensor",
     "class_distribution",

@@ -42,7 +42,7 @@ import json
 import math
 import re
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .push import scrub_token
@@ -70,6 +70,11 @@ class CardSpec:
     # Engine options the family's recipe does not use (e.g. its optimisers take rates of their own):
     # left out of the card's hyperparameter table, which must list only what shaped the model.
     unused_hyperparameters: tuple[str, ...] = ()
+    # Display names of the family's own metric keys (beside the common ones below), e.g. {"my_fid": "My-FID"}.
+    metric_names: dict[str, str] = field(default_factory=dict)
+    # Model-index types of the family's own metric keys, fixed whatever a caller passes: the Hub reads a type
+    # ("fid", "accuracy") as that metric of the literature, which a number of the family's own must not claim.
+    metric_types: dict[str, str] = field(default_factory=dict)
 
 
 # Pretty names and model-index metric types for common metric keys.
@@ -78,11 +83,7 @@ _METRIC_NAMES = {
     "bits_per_char": "Bits per character", "bpc": "Bits per character", "accuracy": "Accuracy",
     "eval_accuracy": "Accuracy", "acc": "Accuracy", "f1": "F1", "fid": "FID", "inception_score": "Inception Score",
     "is": "Inception Score", "kid": "KID", "precision": "Precision", "recall": "Recall",
-    "lenet_fid": "LeNet-FID", "lenet_fid_floor": "LeNet-FID floor",
 }
-# Metric keys whose model-index type is fixed whatever a caller passes: the Hub reads type "fid" as the
-# Inception-v3 FID of the literature, and a FID on LeNet features is another number, never comparable with it.
-_METRIC_TYPES = {"lenet_fid": "lenet_fid", "lenet_fid_floor": "lenet_fid"}
 _SECRET_KEY = re.compile(r"token|secret|password|passwd|api[_-]?key|credential|authorization", re.I)
 
 
@@ -136,9 +137,10 @@ def _metric_rows(metrics: dict, card: CardSpec) -> list[dict]:
             raise ValueError(f"Metric {key!r} must be a number (or a dict with a numeric 'value'), got {value!r}.")
         rows.append({
             "key": key,
-            "type": (_METRIC_TYPES.get(str(key).lower()) or spec.get("type")
+            "type": (card.metric_types.get(str(key).lower()) or spec.get("type")
                      or re.sub(r"^(eval|test|validation|val)_", "", str(key)).lower()),
-            "name": spec.get("name") or _METRIC_NAMES.get(str(key).lower()) or str(key).replace("_", " ").capitalize(),
+            "name": (spec.get("name") or card.metric_names.get(str(key).lower())
+                     or _METRIC_NAMES.get(str(key).lower()) or str(key).replace("_", " ").capitalize()),
             "value": float(value) if isinstance(value, float) else value,
             "display": _format_value(value),
             "split": spec.get("split") or card.dataset_split,

@@ -587,8 +587,8 @@ def _translate(err: BaseException, *, repo_id: str, endpoint: str, token: str | 
     if http is not None:
         if status == 401 and not isinstance(http, RepositoryNotFoundError):
             return make(f"The Hub at {endpoint} rejected your token (401 Unauthorized: "
-                        f"{server or 'invalid credentials'}). Run `hf auth login` or pass --token (token= in Python) with a valid token "
-                        "that has write access; check HF_TOKEN if it is set.", "auth", status)
+                        f"{server or 'invalid credentials'}). Run `hf auth login` or pass --token (token= in Python) "
+                        "with a valid token that has write access; check HF_TOKEN if it is set.", "auth", status)
         if isinstance(http, RevisionNotFoundError):
             return make(f"Branch {revision!r} does not exist in {repo_id} and could not be created. Create it "
                         "first (`hf repo branch create`) or leave --revision out to push to main.", "not_found",

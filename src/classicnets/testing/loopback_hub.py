@@ -133,7 +133,8 @@ class _Entry:
     def tree_json(self, path: str, last_commit: dict | None = None) -> dict:
         item: dict = {"type": "file", "oid": self.git_oid, "size": self.size, "path": path}
         if self.lfs:
-            item["lfs"] = {"oid": self.sha256, "size": self.size, "pointerSize": len(_lfs_pointer(self.sha256, self.size))}
+            item["lfs"] = {"oid": self.sha256, "size": self.size,
+                           "pointerSize": len(_lfs_pointer(self.sha256, self.size))}
         if last_commit is not None:
             item["lastCommit"] = last_commit
         return item

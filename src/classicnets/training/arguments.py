@@ -17,7 +17,8 @@ from ..errors import OptionError
 
 @dataclass
 class TrainingArguments:
-    output_dir: str = field(default="outputs/run", metadata={"help": "Where checkpoints, metrics and the final model go."})
+    output_dir: str = field(default="outputs/run", metadata={
+        "help": "Where checkpoints, metrics and the final model go."})
     overwrite_output_dir: bool = field(default=False, metadata={
         "help": "Start afresh in an output_dir that holds an earlier run, deleting its checkpoints and metrics "
                 "(without it such a run stops with an error: resume it or pick another folder)."})
@@ -33,14 +34,16 @@ class TrainingArguments:
                 "follows whichever is further along, steps or time, so it ends on time on a slow machine."})
 
     per_device_train_batch_size: int = field(default=32, metadata={"help": "Batch size on each process (>= 1)."})
-    per_device_eval_batch_size: int = field(default=64, metadata={"help": "Evaluation batch size on each process (>= 1)."})
+    per_device_eval_batch_size: int = field(default=64, metadata={
+        "help": "Evaluation batch size on each process (>= 1)."})
     gradient_accumulation_steps: int = field(default=1, metadata={"help": "Micro-batches per optimizer step (>= 1)."})
 
     learning_rate: float = field(default=2e-3, metadata={"help": "Peak learning rate of AdamW (>= 0)."})
     weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay (not applied to biases/norms)."})
     adam_beta1: float = field(default=0.9, metadata={"help": "AdamW beta1."})
     adam_beta2: float = field(default=0.999, metadata={"help": "AdamW beta2."})
-    lr_scheduler_type: str = field(default="cosine", metadata={"help": "transformers.get_scheduler name: cosine, linear, constant_with_warmup, ..."})
+    lr_scheduler_type: str = field(default="cosine", metadata={
+        "help": "transformers.get_scheduler name: cosine, linear, constant_with_warmup, ..."})
     warmup_steps: int = field(default=0, metadata={"help": "Linear warm-up steps (>= 0)."})
     max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm (0 disables)."})
     ema_decay: float = field(default=0.0, metadata={
@@ -59,9 +62,11 @@ class TrainingArguments:
         "help": "Log training loss every N >= 1 optimizer steps (N above max_steps: never)."})
     save_steps: int = field(default=500, metadata={"help": "Checkpoint every N optimizer steps (0: only at the end)."})
     save_total_limit: int = field(default=2, metadata={"help": "Keep the last K checkpoints (0: keep them all)."})
-    resume_from_checkpoint: str | None = field(default=None, metadata={"help": "'latest' or a checkpoint folder to continue from."})
+    resume_from_checkpoint: str | None = field(default=None, metadata={
+        "help": "'latest' or a checkpoint folder to continue from."})
 
-    report_to: str = field(default="none", metadata={"help": "Accelerate trackers: none, tensorboard, all, or a comma list."})
+    report_to: str = field(default="none", metadata={
+        "help": "Accelerate trackers: none, tensorboard, all, or a comma list."})
     disable_tqdm: bool = field(default=False, metadata={"help": "No progress bar."})
 
     push_to_hub: bool = field(default=False, metadata={"help": "Upload the final model to the Hub."})

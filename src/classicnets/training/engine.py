@@ -3,8 +3,8 @@
 It reads like accelerate's `nlp_example.py`: build the Accelerator, the data loader, the model(s) and
 optimiser(s), `accelerator.prepare(...)`, then a plain loop. What differs between tasks (what a batch is,
 what the loss is, what evaluation means, what gets saved) comes from a `Recipe`; the engine owns processes,
-devices, precision, schedules, checkpoints, logging and stopping. It knows nothing about LSTMs, attention or
-GANs. The recipe's hooks see the run through a `TrainingContext` (context.py), never the engine.
+devices, precision, schedules, checkpoints, logging and stopping. It knows no model family.
+The recipe's hooks see the run through a `TrainingContext` (context.py), never the engine.
 
 Extension point: `Engine(recipe, args, callbacks=[...])` takes objects with an `on_step_end(run)` method,
 called with the `TrainingContext` after each optimizer step's bookkeeping (logging, the periodic evaluation
@@ -115,12 +115,12 @@ class Engine:
         # once per process), registered so that save_state/load_state carry it.
         # The optimizer each step calls (and each scheduler drives): the torch one under accelerate's wrapper
         # when the wrapper has nothing to do, i.e. without a grad scaler (fp16) or XLA. There it only adds a
-        # package look-up (`is_lomo_available`, twice) and an `inspect.signature` per call: ~12% of a small
-        # GAN step (profiled, benchmarks/gan.py).
+        # package look-up (`is_lomo_available`, twice) and an `inspect.signature` per call: ~12% of the step of
+        # the smallest reference model (profiled, benchmarks/).
         self.stepped_optimizers = {name: _unwrap_optimizer(opt, accelerator)
                                    for name, opt in self.optimizers.items()}
         self.backward = _backward_function(accelerator, args.gradient_accumulation_steps)
-        # A constant schedule has nothing to step (LambdaLR.step costs ~20 us, ~1.5% of a small GAN step); the
+        # A constant schedule has nothing to step (LambdaLR.step costs ~20 us, ~1.5% of a small model's step); the
         # scheduler stays registered, so checkpoints keep their layout.
         horizon = self.max_steps or TIME_BOUND_HORIZON
         self.schedulers, own = {}, False
@@ -398,8 +398,8 @@ class Engine:
 
     def autocast(self):
         """`accelerator.autocast()` for passes through a module that `prepare` did not wrap; without mixed
-        precision a bare null context (accelerate's costs ~25 us a call, a measurable share of a small GAN
-        step)."""
+        precision a bare null context (accelerate's costs ~25 us a call, a measurable share of a small
+        model's step)."""
         if self.accelerator.mixed_precision == "no":
             return contextlib.nullcontext()
         return self.accelerator.autocast()
@@ -433,7 +433,7 @@ def no_batch_message(dataloader, args: TrainingArguments, num_processes: int) ->
 def _backward_function(accelerator, gradient_accumulation_steps: int):
     """`loss.backward` itself where `accelerator.backward` would only call it (no accumulation to divide by,
     no grad scaler, no DeepSpeed or Megatron engine), else accelerate's: its checks and the division by 1
-    cost ~2% of a small GAN step (benchmarks/gan.py)."""
+    cost ~2% of a small model's step (benchmarks/)."""
     special = accelerator.distributed_type in (DistributedType.DEEPSPEED, DistributedType.MEGATRON_LM)
     if gradient_accumulation_steps == 1 and accelerator.scaler is None and not special:
         return torch.Tensor.backward

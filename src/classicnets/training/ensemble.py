@@ -32,7 +32,8 @@ def check_output_dir(output_dir: Path, members: list[str], overwrite: bool) -> N
     target = output_dir.resolve()
     for member in members:
         folder = Path(member).resolve()
-        if Path(member).exists() and (target == folder or target.is_relative_to(folder) or folder.is_relative_to(target)):
+        if Path(member).exists() and (target == folder or target.is_relative_to(folder)
+                                      or folder.is_relative_to(target)):
             raise OutputDirError(
                 f"--output_dir {output_dir} {'is' if target == folder else 'overlaps'} the member run {member}: "
                 "the ensemble goes into a folder of its own. Choose another --output_dir.")
@@ -177,7 +178,8 @@ def write_card(folder: Path, summary: dict, labels: list[str], args) -> None:
     card = render_model_card(  # the members' card, whose template also describes an ensemble
         get_recipe_class("transformer-sst2").card, folder, metrics,
         repo_id=args.hub_model_id or f"your-org/{Path(args.output_dir).name}",
-        training_command=portable(summary["command"], Path.cwd()), hyperparameters={"num_members": len(summary["members"])},
+        training_command=portable(summary["command"], Path.cwd()),
+        hyperparameters={"num_members": len(summary["members"])},
         extra_sections=sections, sample_image=folder / "confusion_matrix.png",
         **card_dataset(portable(args.validation_file, Path.cwd()), portable(args.dataset_name, Path.cwd())))
     card.save(folder / "README.md")

@@ -121,7 +121,8 @@ class Recipe:
 
         extras = self.card_extras(output_dir)
         sections = [("Training run", run_history_markdown(summary)), *extras.pop("extra_sections", [])]
-        hyperparameters = {**summary["recipe_arguments"], **{k: summary["training_arguments"].get(k) for k in CARD_TRAINING_KEYS}}
+        hyperparameters = {**summary["recipe_arguments"],
+                           **{k: summary["training_arguments"].get(k) for k in CARD_TRAINING_KEYS}}
         hyperparameters = {k: v for k, v in hyperparameters.items() if v is not None}  # unset overrides say nothing
         if hyperparameters.get("train_file"):
             hyperparameters.pop("dataset_name", None)  # not read: the files replace it

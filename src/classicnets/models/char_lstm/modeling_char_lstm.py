@@ -169,8 +169,10 @@ class CharLSTMModel(CharLSTMPreTrainedModel):
         for layer in range(self.lstm.num_layers):
             if layer > 0:
                 layer_input = F.dropout(layer_input, self.lstm.dropout, self.training)
-            gates = F.linear(layer_input, getattr(self.lstm, f"weight_ih_l{layer}"), getattr(self.lstm, f"bias_ih_l{layer}"))
-            gates = gates + F.linear(h0[layer], getattr(self.lstm, f"weight_hh_l{layer}"), getattr(self.lstm, f"bias_hh_l{layer}"))
+            gates = F.linear(layer_input, getattr(self.lstm, f"weight_ih_l{layer}"),
+                             getattr(self.lstm, f"bias_ih_l{layer}"))
+            gates = gates + F.linear(h0[layer], getattr(self.lstm, f"weight_hh_l{layer}"),
+                                     getattr(self.lstm, f"bias_hh_l{layer}"))
             i, f, g, o = gates.chunk(4, dim=1)  # PyTorch's gate order: input, forget, cell, output
             c = torch.sigmoid(f) * c0[layer] + torch.sigmoid(i) * torch.tanh(g)
             h = torch.sigmoid(o) * torch.tanh(c)

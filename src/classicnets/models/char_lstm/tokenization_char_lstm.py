@@ -46,7 +46,8 @@ class CharTokenizer(PreTrainedTokenizer):
     @classmethod
     def from_corpus(cls, corpus, **kwargs) -> "CharTokenizer":
         """Vocabulary from a string, a path to a UTF-8 text file, or an iterable of strings (e.g. a dataset column)."""
-        if isinstance(corpus, os.PathLike) or (isinstance(corpus, str) and len(corpus) < 4096 and os.path.isfile(corpus)):
+        if isinstance(corpus, os.PathLike) or (isinstance(corpus, str) and len(corpus) < 4096
+                                               and os.path.isfile(corpus)):
             with open(corpus, encoding="utf-8") as f:
                 corpus = f.read()
         texts = [corpus] if isinstance(corpus, str) else corpus

@@ -64,7 +64,9 @@ def save_image_grid(
     pad_value: float = 1.0,
     scale: int = 1,
 ) -> str:
-    """Save (N, C, H, W) images in [0, 1] as one PNG grid (`scale` > 1 enlarges it, nearest neighbour); returns the path."""
+    """
+    Save (N, C, H, W) images in [0, 1] as one PNG grid (`scale` > 1 enlarges it, nearest neighbour); returns the path.
+    """
     grid = make_image_grid(images, nrow=nrow, padding=padding, pad_value=pad_value)
     if scale > 1:
         grid = grid.resize((grid.width * scale, grid.height * scale), Image.NEAREST)

@@ -245,8 +245,8 @@ class GANModel(GANPreTrainedModel):
             labels (`torch.LongTensor` of shape `(batch_size,)`, *optional*):
                 Class ids for a conditional GAN (required there, refused by an unconditional one). They go with
                 `noise`, and with `pixel_values` too unless `real_labels` is given.
-            pixel_values (`torch.FloatTensor` of shape `(batch_size, num_channels, image_size, image_size)`, *optional*):
-                Real images in `[0, 1]` to score: gives `real_logits`.
+            pixel_values (`torch.FloatTensor` of shape `(batch_size, num_channels, image_size, image_size)`,
+                *optional*): Real images in `[0, 1]` to score: gives `real_logits`.
             real_labels (`torch.LongTensor` of shape `(batch_size,)`, *optional*): Labels of `pixel_values`.
             discriminate_generated (`bool`, defaults to `True`): Also score the generated images.
         """

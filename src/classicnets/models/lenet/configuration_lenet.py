@@ -53,7 +53,8 @@ class LeNetConfig(PreTrainedConfig):
             self.conv_channels = [32, 64]
         self.conv_channels = [int(c) for c in self.conv_channels]
         if not self.conv_channels or any(c < 1 for c in self.conv_channels):
-            raise ValueError(f"LeNetConfig.conv_channels must be a non-empty list of positive ints, got {self.conv_channels}.")
+            raise ValueError("LeNetConfig.conv_channels must be a non-empty list of positive ints, "
+                             f"got {self.conv_channels}.")
         if self.padding < 0:
             raise ValueError(f"LeNetConfig.padding must be >= 0, got {self.padding}.")
         for name in ("image_size", "num_channels", "kernel_size", "feature_size"):

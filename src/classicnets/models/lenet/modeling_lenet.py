@@ -75,7 +75,8 @@ class LeNetForImageClassification(LeNetPreTrainedModel):
     def _check_pixel_values(self, pixel_values: torch.Tensor) -> None:
         c, s = self.config.num_channels, self.config.image_size
         if pixel_values.dim() != 4 or tuple(pixel_values.shape[1:]) != (c, s, s):
-            raise ValueError(f"pixel_values must have shape (batch_size, {c}, {s}, {s}); got {tuple(pixel_values.shape)}.")
+            raise ValueError(f"pixel_values must have shape (batch_size, {c}, {s}, {s}); "
+                             f"got {tuple(pixel_values.shape)}.")
         if not pixel_values.dtype.is_floating_point:
             raise ValueError(f"pixel_values must be floats in [0, 1], got {pixel_values.dtype} (divide uint8 by 255).")
 

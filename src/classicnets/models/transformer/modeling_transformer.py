@@ -369,7 +369,8 @@ class TransformerEncoder(TransformerPreTrainedModel):
         self.embeddings = TransformerEmbeddings(config)
         self.layers = nn.ModuleList(EncoderLayer(config) for _ in range(config.encoder_layers))
         # Pre-LN leaves the residual stream un-normalised: one final LayerNorm (post-LN needs none).
-        self.final_layer_norm = nn.LayerNorm(config.d_model, eps=config.layer_norm_eps) if config.norm_style == "pre" else None
+        self.final_layer_norm = (nn.LayerNorm(config.d_model, eps=config.layer_norm_eps)
+                                 if config.norm_style == "pre" else None)
         self.post_init()
 
     def get_input_embeddings(self):
@@ -427,7 +428,8 @@ class TransformerDecoder(TransformerPreTrainedModel):
         super().__init__(config)
         self.embeddings = TransformerEmbeddings(config)
         self.layers = nn.ModuleList(DecoderLayer(config, i) for i in range(config.decoder_layers))
-        self.final_layer_norm = nn.LayerNorm(config.d_model, eps=config.layer_norm_eps) if config.norm_style == "pre" else None
+        self.final_layer_norm = (nn.LayerNorm(config.d_model, eps=config.layer_norm_eps)
+                                 if config.norm_style == "pre" else None)
         self.post_init()
 
     def get_input_embeddings(self):
@@ -583,8 +585,9 @@ class TransformerModel(TransformerPreTrainedModel):
 
 class TransformerForSequenceClassification(TransformerPreTrainedModel):
     """
-    Encoder -> pooling (first non-padding token, or mean or max over non-padding tokens) -> dropout -> Linear(D, labels).
-    Works with `AutoModelForSequenceClassification`, the text-classification pipeline and `Trainer`.
+    Encoder -> pooling (first non-padding token, or mean or max over non-padding tokens) -> dropout ->
+    Linear(D, labels). Works with `AutoModelForSequenceClassification`, the text-classification pipeline and
+    `Trainer`.
     """
 
     def __init__(self, config: TransformerConfig):
@@ -874,14 +877,16 @@ class TransformerForSeq2SeqLM(TransformerPreTrainedModel, GenerationMixin):
     Configured by [`TransformerSeq2SeqConfig`]. With `tie_word_embeddings=True` (its default) the encoder's token
     embedding, the decoder's and the head are one matrix, as in the paper (3.4; source and target then share one
     vocabulary). `labels` (B, T) give the loss: they are shifted right behind `decoder_start_token_id` to make the
-    decoder's input, and -100 marks positions (padding) the loss ignores. Works with `AutoModelForSeq2SeqLM` and `generate()` (greedy, beam search, sampling), which
-    carries the decoder's keys and values in an `EncoderDecoderCache`: each new token costs one decoder position,
-    and the encoder output's keys and values are projected once per layer, at the first step.
+    decoder's input, and -100 marks positions (padding) the loss ignores. Works with `AutoModelForSeq2SeqLM` and
+    `generate()` (greedy, beam search, sampling), which carries the decoder's keys and values in an
+    `EncoderDecoderCache`: each new token costs one decoder position, and the encoder output's keys and values are
+    projected once per layer, at the first step.
     """
 
     _tied_weights_keys = {
         "lm_head.weight": "transformer.encoder.embeddings.token_embedding.weight",
-        "transformer.decoder.embeddings.token_embedding.weight": "transformer.encoder.embeddings.token_embedding.weight",
+        "transformer.decoder.embeddings.token_embedding.weight":
+            "transformer.encoder.embeddings.token_embedding.weight",
     }
 
     config: TransformerSeq2SeqConfig
@@ -1011,7 +1016,8 @@ def check_decoder_start(decoder_input_ids: torch.Tensor, decoder_attention_mask:
     if start is None:
         return
     if decoder_input_ids.shape[1] == 0:
-        raise ValueError(f"decoder_input_ids is empty: the target must start with the decoder start token (id {start}).")
+        raise ValueError("decoder_input_ids is empty: the target must start with the decoder start token "
+                         f"(id {start}).")
     first = (decoder_input_ids[:, 0] if decoder_attention_mask is None else
              decoder_input_ids.gather(1, decoder_attention_mask.long().argmax(dim=1, keepdim=True))[:, 0])  # (B,)
     if not bool((first == start).all()):

@@ -48,7 +48,8 @@ class Text2TextGenerationPipeline(Pipeline):
         if not text.strip():
             raise ValueError("The source text is empty: give at least one character to transform.")
         limit = self.model.config.max_position_embeddings
-        return self.tokenizer(text, return_tensors="pt", truncation=truncation, max_length=limit if truncation else None)
+        return self.tokenizer(text, return_tensors="pt", truncation=truncation,
+                              max_length=limit if truncation else None)
 
     def _forward(self, model_inputs, **generate_kwargs):
         generate_kwargs = self._prepare_generate_kwargs(generate_kwargs)

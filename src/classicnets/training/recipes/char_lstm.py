@@ -43,8 +43,10 @@ class CharLSTMArguments:
     dropout: float | None = field(default=None, metadata={"help": "Override the preset's dropout."})
     dataset_name: str = field(default="karpathy/tiny_shakespeare",
                               metadata={"help": "Hub id or local folder in Hub layout (see CLASSICNETS_DATA_MIRROR)."})
-    train_file: str | None = field(default=None, metadata={"help": "Plain text file to train on instead (see --encoding)."})
-    validation_file: str | None = field(default=None, metadata={"help": "Plain text for validation (with --train_file)."})
+    train_file: str | None = field(default=None, metadata={
+        "help": "Plain text file to train on instead (see --encoding)."})
+    validation_file: str | None = field(default=None, metadata={
+        "help": "Plain text for validation (with --train_file)."})
     encoding: str = field(default="utf-8", metadata={
         "help": "Encoding of --train_file and --validation_file, e.g. latin-1 or cp1252."})
     text_column: str = field(default="text", metadata={"help": "Column holding the text."})
@@ -90,14 +92,15 @@ class CharLSTMRecipe(Recipe):
                            "tie_word_embeddings"),
     )
     # Measured on Tiny Shakespeare, 2 CPU cores (model_cards/char-lstm.md): many small steps beat fewer large ones.
-    training_defaults = {"per_device_train_batch_size": 8, "learning_rate": 6e-3, "warmup_steps": 20, "adam_beta2": 0.99,
-                         "lr_scheduler_type": "linear"}
+    training_defaults = {"per_device_train_batch_size": 8, "learning_rate": 6e-3, "warmup_steps": 20,
+                         "adam_beta2": 0.99, "lr_scheduler_type": "linear"}
 
     def build(self, accelerator) -> None:
         args = self.args
         splits = self._load_splits()
         self.tokenizer = CharTokenizer.from_corpus(splits["train"][args.text_column])
-        overrides = {k: getattr(args, k) for k in ("hidden_size", "num_layers", "dropout") if getattr(args, k) is not None}
+        overrides = {k: getattr(args, k) for k in ("hidden_size", "num_layers", "dropout")
+                     if getattr(args, k) is not None}
         if "hidden_size" in overrides and PRESETS[args.preset].get("tie_word_embeddings"):
             overrides["embedding_size"] = overrides["hidden_size"]
         config = CharLSTMConfig.from_preset(
@@ -129,8 +132,9 @@ class CharLSTMRecipe(Recipe):
             raise DataError(f"The training text has {chars} character(s): a language model needs at least two "
                              "(one to read, one to predict). Give a longer --train_file or dataset.")
         if chars < self.args.block_size + 1:
-            (accelerator.print if accelerator is not None else print)(f"The training text has {chars} characters, fewer than one window of --block_size "
-                              f"{self.args.block_size} + 1: training on one window of the whole text.")
+            (accelerator.print if accelerator is not None else print)(
+                f"The training text has {chars} characters, fewer than one window of --block_size "
+                f"{self.args.block_size} + 1: training on one window of the whole text.")
             return chars
         return self.args.block_size + 1
 
@@ -166,7 +170,8 @@ class CharLSTMRecipe(Recipe):
         if len(order) == 0:
             raise DataError(f"The training text has {len(self.train_dataset)} windows of {self.args.block_size + 1} "
                              f"characters, fewer than the {rows * processes} streams of batch size {rows} x "
-                             f"{processes} process(es): use more text, a smaller batch or shuffled windows (no --stateful_training).")
+                             f"{processes} process(es): use more text, a smaller batch or shuffled windows "
+                             "(no --stateful_training).")
         self.carried = CarriedState()
         self.register_state("carried_state", self.carried)  # a resumed run continues with the same state
         # Not shuffled: accelerate hands process k every k-th batch, which `stream_order` laid out for it.

@@ -34,6 +34,7 @@ import torch
 from ...data import load_hub_dataset, require_columns
 from ...data.images import ImageTensorDataset, collate_images, decode_images, decode_labels
 from ...errors import DataError
+from ...evaluation.image_metrics import LENET_FID_NAMES, LENET_FID_TYPES
 from ...hub import CardSpec
 from ...models.gan import (
     GANConfig,
@@ -88,12 +89,14 @@ class GANMNISTArguments:
     label_smoothing: float = field(default=0.0, metadata={
         "help": "One-sided label smoothing: real images are trained against 1 - label_smoothing (e.g. 0.1)."})
     sample_every: int = field(default=500, metadata={
-        "help": "Write a fixed-noise sample grid to output_dir/samples/step-XXXXX.png every N steps (0: only at the end)."})
+        "help": "Write a fixed-noise sample grid to output_dir/samples/step-XXXXX.png every N steps "
+                "(0: only at the end)."})
     sample_seed: int = field(default=0, metadata={"help": "Seed of the fixed noise of the sample grids."})
     classifier: str | None = field(default=None, metadata={
         "help": "LeNet MNIST classifier folder for LeNet-FID / Inception score (default: outputs/lenet-mnist if "
                 "present, else those metrics are skipped); 'none' skips them."})
-    eval_num_images: int = field(default=2000, metadata={"help": "Generated images scored at intermediate evaluations."})
+    eval_num_images: int = field(default=2000, metadata={
+        "help": "Generated images scored at intermediate evaluations."})
     final_eval_num_images: int = field(default=10000, metadata={"help": "Generated images scored at the end."})
     eval_seed: int = field(default=0, metadata={"help": "Seed of the evaluation noise."})
 
@@ -177,6 +180,7 @@ class GANMNISTRecipe(Recipe):
         task_name="Unconditional Image Generation", dataset_id="ylecun/mnist", dataset_name="MNIST",
         dataset_split="test", auto_class="AutoModel", tags=("gan", "dcgan", "image-generation", "mnist"),
         unused_hyperparameters=tuple(IGNORED_TRAINING_OPTIONS),  # the engine's options did nothing
+        metric_names=LENET_FID_NAMES, metric_types=LENET_FID_TYPES,
         architecture_keys=("architecture", "latent_dim", "image_size", "num_channels",
                            "generator_hidden_sizes", "discriminator_hidden_sizes", "num_classes",
                            "self_conditioned", "output_activation", "use_batch_norm",
@@ -213,7 +217,8 @@ class GANMNISTRecipe(Recipe):
             self.cluster_summary = (f"{k} k-means clusters of the training images (no labels), "
                                     f"{int(sizes.min()):,}-{int(sizes.max()):,} images each")
             if dataset_labels.min() >= 0:  # a diagnostic only: how well the clusters match the dataset's classes
-                self.cluster_summary += f"; purity against the dataset's labels {cluster_purity(labels, dataset_labels):.3f}"
+                self.cluster_summary += ("; purity against the dataset's labels "
+                                         f"{cluster_purity(labels, dataset_labels):.3f}")
         self.gan = GANModel(self.config)
         self.make_noise_source(accelerator)
         self.train_dataset = ImageTensorDataset(images, labels)
@@ -393,8 +398,8 @@ class GANMNISTRecipe(Recipe):
             real_logits = discriminator(real, labels)
             fake_logits = discriminator(fake, None if fake_labels is None else fake_labels.to(accelerator.device))
         stats = discriminator_stats(real_logits, fake_logits)
-        return {"d_loss": discriminator_loss(real_logits, fake_logits).item(), "g_loss": generator_loss(fake_logits).item(),
-                "d_real": stats["d_real"], "d_fake": stats["d_fake"]}
+        return {"d_loss": discriminator_loss(real_logits, fake_logits).item(),
+                "g_loss": generator_loss(fake_logits).item(), "d_real": stats["d_real"], "d_fake": stats["d_fake"]}
 
     def save_pretrained(self, models, output_dir: Path) -> None:
         self.gan.generator, self.gan.discriminator = models["generator"], models["discriminator"]
@@ -423,7 +428,8 @@ class GANMNISTRecipe(Recipe):
     def plot(self, records: list[dict], output_dir: Path) -> None:
         from ..metrics import plot_curves
 
-        plot_curves(records, output_dir / "loss_curve.png", keys=["d_loss", "g_loss"], title="gan-mnist: D and G losses")
+        plot_curves(records, output_dir / "loss_curve.png", keys=["d_loss", "g_loss"],
+                    title="gan-mnist: D and G losses")
         plot_curves(records, output_dir / "discriminator_outputs.png", keys=["d_real", "d_fake"],
                     title="gan-mnist: mean D(x) and D(G(z))")
         plot_curves([r for r in records if r["kind"] == "eval"], output_dir / "lenet_fid.png", keys=["lenet_fid"],

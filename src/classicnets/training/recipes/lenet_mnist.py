@@ -27,6 +27,7 @@ from torch.utils.data import DataLoader, Sampler
 from ...data import load_hub_dataset, require_columns
 from ...data.images import ImageTensorDataset, class_names, collate_images, decode_images, decode_labels
 from ...errors import DataError
+from ...evaluation.image_metrics import LENET_FID_NAMES, LENET_FID_TYPES
 from ...hub import CardSpec
 from ...models.lenet import LENET_PRESETS, LeNetConfig, LeNetForImageClassification
 from ..arguments import check_types, require
@@ -120,6 +121,7 @@ class LeNetMNISTRecipe(Recipe):
                            "feature_size", "dropout", "image_mean", "image_std"),
         tags=("lenet", "cnn", "image-classification", "mnist"),
         unused_hyperparameters=("lr_scheduler_type", "warmup_steps"),  # the recipe's one-cycle schedule instead
+        metric_names=LENET_FID_NAMES, metric_types=LENET_FID_TYPES,
     )
     eval_curve = ("test_accuracy", "accuracy.png", "test accuracy")
     # The MNIST evaluation classifier: two epochs of batch 128 (2 x 469 steps), no gradient clipping.
@@ -174,8 +176,11 @@ class LeNetMNISTRecipe(Recipe):
     def train_dataloader(self, training_args, accelerator) -> DataLoader:
         """Every image once an epoch (the last batch may be smaller), in the order of `EpochPermutations`."""
         sampler = EpochPermutations(len(self.train_dataset), training_args.seed)
+        # A generator of its own: each epoch's iterator draws its base seed from it, not from the global RNG
+        # that dropout draws from.
         return DataLoader(self.train_dataset, batch_size=training_args.per_device_train_batch_size,
-                          sampler=sampler, collate_fn=self.collate_fn)
+                          sampler=sampler, collate_fn=self.collate_fn,
+                          generator=torch.Generator().manual_seed(training_args.seed))
 
     def create_optimizers(self, training_args) -> dict[str, torch.optim.Optimizer]:
         """AdamW with weight decay on every parameter (biases included), as the classifier was trained."""

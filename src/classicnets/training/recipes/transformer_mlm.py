@@ -66,7 +66,8 @@ class TransformerMLMRecipe(TransformerTextRecipe):
         size = run.training_args.per_device_eval_batch_size
         totals = torch.zeros(3, device=accelerator.device, dtype=torch.float64)  # loss sum, correct, predicted
         for start in range(0, len(mine), size):
-            batch = {k: v.to(accelerator.device) for k, v in collate(self.eval_dataset[mine[start : start + size]]).items()}
+            batch = {k: v.to(accelerator.device)
+                     for k, v in collate(self.eval_dataset[mine[start : start + size]]).items()}
             with accelerator.autocast():
                 logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
             chosen = batch["labels"] != -100

@@ -72,7 +72,8 @@ class TransformerSeq2SeqArguments:
     validation_file: str | None = field(default=None, metadata={"help": "Validation file (with --train_file)."})
     train_split: str = field(default="train", metadata={"help": "Split to train on."})
     eval_split: str = field(default="validation", metadata={"help": "Split to evaluate on."})
-    source_column: str | None = field(default=None, metadata={"help": "Column of the source texts (with --target_column)."})
+    source_column: str | None = field(default=None, metadata={
+        "help": "Column of the source texts (with --target_column)."})
     target_column: str | None = field(default=None, metadata={"help": "Column of the target texts."})
     source_lang: str | None = field(default=None, metadata={
         "help": "Translation layout: the source language's key in the translation column (with --target_lang)."})
@@ -280,7 +281,8 @@ class TransformerSeq2SeqRecipe(Recipe):
             with run.autocast():
                 logits = model(**batch).logits
                 output = model.generate(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                                        max_new_tokens=self.args.generation_max_new_tokens or self.args.max_target_length,
+                                        max_new_tokens=(self.args.generation_max_new_tokens
+                                                        or self.args.max_target_length),
                                         num_beams=self.args.num_beams,
                                         do_sample=False)
             totals += torch.stack([F.cross_entropy(logits.float().flatten(0, 1), batch["labels"].flatten(),

@@ -52,7 +52,8 @@ class TransformerSST2Arguments(TransformerTextArguments):
                 "labels, each with its own tokenizer. Their averaged predictions on the train split, softened by "
                 "--distill_temperature, become a second target beside the labels."})
     distill_alpha: float = field(default=0.5, metadata={
-        "help": "Weight of the teachers' term in the loss: (1 - alpha) * CE(labels) + alpha * T^2 * KL(teachers || model)."})
+        "help": "Weight of the teachers' term in the loss: (1 - alpha) * CE(labels) + alpha * T^2 * "
+                "KL(teachers || model)."})
     distill_temperature: float = field(default=2.0, metadata={
         "help": "Softmax temperature T of teachers and student in the distillation term."})
 
@@ -124,10 +125,12 @@ class TransformerSST2Recipe(TransformerTextRecipe):
     def _from_checkpoint(self, labels: dict) -> TransformerForSequenceClassification:
         """The encoder of --init_from (its `encoder.*` weights) under a fresh classifier."""
         args = self.args
-        changed = [f"--{k}" for k in ARCHITECTURE_OPTIONS if getattr(args, k) is not None and k not in INIT_FROM_OPTIONS]
+        changed = [f"--{k}" for k in ARCHITECTURE_OPTIONS
+                   if getattr(args, k) is not None and k not in INIT_FROM_OPTIONS]
         if changed:
             raise ValueError(f"--init_from {args.init_from} takes its architecture from the checkpoint: drop "
-                             f"{', '.join(changed)} (only {', '.join('--' + k for k in INIT_FROM_OPTIONS)} may change).")
+                             f"{', '.join(changed)} (only {', '.join('--' + k for k in INIT_FROM_OPTIONS)} "
+                             "may change).")
         overrides = {k: getattr(args, k) for k in INIT_FROM_OPTIONS if getattr(args, k) is not None}
         model = TransformerForSequenceClassification.from_pretrained(args.init_from, **labels, **overrides)
         if len(self.tokenizer) != model.config.vocab_size:
