@@ -5,9 +5,9 @@ cache: the blocks share `outputs/`, so a later block uses what an earlier one tr
 `my-org/char-lstm`) are served by the project's loopback Hub and the datasets come from the local mirror
 (`../shared/data`; the test skips without it). The one change to what is written, as the README says: every
 training command is shrunk to a few steps (`--max_steps 3` appended, and `--max_eval_samples 32` for the
-seq2seq recipe; the ensemble example gets `--members 2 --member_steps 3`), and a shell block's set-up (making the virtualenv, pip install) is this suite's own. A block
-marked `<!-- not run by the tests: REASON -->` is skipped and listed with its reason; the README's test command
-is this suite itself.
+seq2seq recipe; the ensemble example gets `--members 2 --member_steps 3`), and a shell block's set-up (making
+the virtualenv, pip install) is this suite's own. A block marked `<!-- not run by the tests: REASON -->` is
+skipped and listed with its reason; the README's test command is this suite itself.
 """
 
 import os

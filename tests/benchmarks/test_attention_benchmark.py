@@ -20,7 +20,8 @@ def test_attention_benchmark_writes_both_comparisons(tmp_path):
     result = json.loads(out.read_text())
     assert [r["seq_len"] for r in result["attention"]] == [8, 16]
     assert all(r["eager_ms"] > 0 and r["sdpa_ms"] > 0 for r in result["attention"])
-    assert [(r["dtype"], r["batch"]) for r in result["inference"]] == [("fp32", 1), ("fp32", 4), ("bf16", 1), ("bf16", 4)]
+    assert [(r["dtype"], r["batch"]) for r in result["inference"]] == [("fp32", 1), ("fp32", 4), ("bf16", 1),
+                                                                       ("bf16", 4)]
     assert result["matmul"]["shape"] == [64, 32, 48]
     assert result["matmul"]["fp32_ms"] > 0 and result["matmul"]["bf16_ms"] > 0
     assert "eager/sdpa" in proc.stdout and "sentences/s" in proc.stdout

@@ -33,7 +33,8 @@ def test_fid_of_gaussians_matches_the_analytic_value():
 
     mu1, mu2 = np.zeros(d), np.array([1.0, -2.0, 0.5, 0.0])
     cov1, cov2 = np.diag([1.0, 2.0, 0.5, 1.0]), np.diag([4.0, 2.0, 2.0, 1.0])
-    expected = ((mu1 - mu2) ** 2).sum() + np.trace(cov1 + cov2 - 2 * np.sqrt(cov1 @ cov2))  # diagonal: sqrt is elementwise
+    # diagonal: sqrt is elementwise
+    expected = ((mu1 - mu2) ** 2).sum() + np.trace(cov1 + cov2 - 2 * np.sqrt(cov1 @ cov2))
     assert frechet_distance(exact(a, mu1, cov1), exact(b, mu2, cov2)) == pytest.approx(expected, rel=1e-6)
     # pure shift, same covariance: ||mu1 - mu2||^2
     assert frechet_distance(exact(a, mu1, cov1), exact(b, mu2, cov1)) == pytest.approx(5.25, rel=1e-6)

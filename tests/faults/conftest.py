@@ -15,8 +15,8 @@ TEXT = "ROMEO: Café crème, où est-il?\nJULIET: Là-bas, près du café.\n" * 
 def run_program(*argv: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
     """`python -m classicnets ARGV` with the libraries' progress bars off (they also write to stderr)."""
     full_env = {key: value for key, value in os.environ.items() if key != "CLASSICNETS_DEBUG"}
-    full_env.update({"HF_DATASETS_DISABLE_PROGRESS_BARS": "1", "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false",
-                     "HF_HUB_OFFLINE": "1", **(env or {})})
+    full_env.update({"HF_DATASETS_DISABLE_PROGRESS_BARS": "1", "OMP_NUM_THREADS": "1",
+                     "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1", **(env or {})})
     return subprocess.run([sys.executable, "-m", "classicnets", *argv], capture_output=True, text=True, env=full_env,
                           timeout=timeout)
 

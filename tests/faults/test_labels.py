@@ -7,7 +7,8 @@ from classicnets.errors import DataError
 
 
 def _argv(train, valid, out, *extra):
-    return ["train", "transformer-sst2", "--preset", "tiny", "--train_file", str(train), "--validation_file", str(valid),
+    return ["train", "transformer-sst2", "--preset", "tiny", "--train_file", str(train),
+            "--validation_file", str(valid),
             "--output_dir", str(out), "--max_steps", "1", "--vocab_size", "60", "--min_frequency", "1",
             "--disable_tqdm", "--per_device_train_batch_size", "4", *extra]
 
@@ -23,7 +24,8 @@ def test_a_gap_in_the_labels_is_refused_with_the_labels_and_the_fix(gapped_label
 def test_num_labels_too_small_names_the_labels_outside(gapped_labels, tmp_path, fresh_accelerate_state):
     from classicnets.cli import main
 
-    with pytest.raises(DataError, match=r"Split 'train' has labels \[6\] outside 0\.\.1 in column 'label'.*--num_labels"):
+    with pytest.raises(DataError,
+                       match=r"Split 'train' has labels \[6\] outside 0\.\.1 in column 'label'.*--num_labels"):
         main(_argv(*gapped_labels, tmp_path / "run", "--num_labels", "2"))
 
 

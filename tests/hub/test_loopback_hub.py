@@ -125,7 +125,8 @@ def test_tree_and_paths_info(hub):
     assert all("lastCommit" in x for x in deep)
     status, headers, _ = c.request("GET", "/api/models/org/m/tree/main/nowhere")
     assert status == 404 and headers["X-Error-Code"] == "EntryNotFound"
-    status, _, info = c.json("POST", "/api/models/org/m/paths-info/main", b"paths=dir&paths=top.txt&paths=no&expand=False",
+    status, _, info = c.json("POST", "/api/models/org/m/paths-info/main",
+                             b"paths=dir&paths=top.txt&paths=no&expand=False",
                              {"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 200 and sorted(x["path"] for x in info) == ["dir", "top.txt"]
 

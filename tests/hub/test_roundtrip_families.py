@@ -209,8 +209,8 @@ def test_remote_code_without_classicnets(published):
     assert result["classicnets_importable"] is False
     loads = result["loads"]
     expected = {"tf_p2h": {"logits": ref["tf_cls"]["logits"]}, "tf_ckpt": {"logits": ref["tf_cls"]["logits"]},
-                "tf_pipeline": {"pipeline": ref["tf_cls"]["pipeline"]}, "tf_seq2seq": ref["tf_seq2seq"], "gan": ref["gan"],
-                "gan_cond": ref["gan_cond"], "lenet": ref["lenet"]}
+                "tf_pipeline": {"pipeline": ref["tf_cls"]["pipeline"]}, "tf_seq2seq": ref["tf_seq2seq"],
+                "gan": ref["gan"], "gan_cond": ref["gan_cond"], "lenet": ref["lenet"]}
     for label, outputs in expected.items():
         load = loads[label]
         no_error(label, load)

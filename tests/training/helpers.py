@@ -42,7 +42,8 @@ def run_train(args: list[str], launcher: list[str] | None = None, env: dict | No
     full_env = {**os.environ, "HF_DATASETS_DISABLE_PROGRESS_BARS": "1", **(env or {})}
     proc = subprocess.run(command, capture_output=True, text=True, env=full_env, timeout=600)
     if check and proc.returncode != 0:
-        raise AssertionError(f"{' '.join(command)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+        raise AssertionError(f"{' '.join(command)} failed ({proc.returncode}):\n"
+                             f"{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
     return proc
 
 

@@ -25,7 +25,8 @@ def write_sentiment_dataset(folder, text_column="sentence"):
     labels = [1, 0] * (len(texts) // 2)
     (folder / "data").mkdir(parents=True, exist_ok=True)
     for split, rows in (("train", range(len(texts))), ("validation", range(0, len(texts), 5))):
-        Dataset.from_dict({"idx": list(rows), text_column: [texts[i] for i in rows], "label": [labels[i] for i in rows]},
+        Dataset.from_dict({"idx": list(rows), text_column: [texts[i] for i in rows],
+                           "label": [labels[i] for i in rows]},
                           features=features).to_parquet(str(folder / "data" / f"{split}-00000-of-00001.parquet"))
     test_features = Features({**features, "label": Value("int64")})
     Dataset.from_dict({"idx": [0, 1], text_column: texts[:2], "label": [-1, -1]}, features=test_features).to_parquet(
@@ -111,7 +112,8 @@ def test_csv_files_and_a_saved_tokenizer(tiny_run, tmp_path):
 def test_missing_column_names_the_columns_it_has(toy_sst2, tmp_path, fresh_accelerate_state):
     from classicnets.cli import main
 
-    with pytest.raises(ValueError, match=r"needs column\(s\) \['text'\], but the dataset has \['idx', 'sentence', 'label'\]"):
+    with pytest.raises(ValueError,
+                       match=r"needs column\(s\) \['text'\], but the dataset has \['idx', 'sentence', 'label'\]"):
         main(["train", *sst2_args(toy_sst2, tmp_path / "bad", text_column="text")])
 
 

@@ -69,7 +69,8 @@ info_b = push_checkpoint(work / "ckpt_b", p["repo_ckpt"], revision="experiment",
 result.update(commit_a=info_a.oid, commit_b=info_b.oid, commit_url_a=info_a.commit_url)
 
 # 3. A dataset with two splits.
-rows = {"train": {"text": ["to be", "or not", "to be"], "label": [0, 1, 0]}, "test": {"text": ["that is"], "label": [1]}}
+rows = {"train": {"text": ["to be", "or not", "to be"], "label": [0, 1, 0]},
+        "test": {"text": ["that is"], "label": [1]}}
 DatasetDict({split: Dataset.from_dict(cols) for split, cols in rows.items()}).push_to_hub(p["repo_ds"])
 result["dataset_rows"] = rows
 write_result(result)

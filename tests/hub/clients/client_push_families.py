@@ -89,7 +89,9 @@ folder = save(gan, "gan")
 result["gan"] = gan_samples(gan)
 save_image_grid(gan.generate(num_images=16, seed=0), folder / "samples.png", nrow=4, scale=2)
 render_model_card(
-    get_recipe_class("gan-mnist").card, folder, {"lenet_fid": {"value": 123.4, "type": "fid"}, "inception_score": {"value": 1.9, "name": "Inception Score (LeNet)"}},
+    get_recipe_class("gan-mnist").card, folder,
+    {"lenet_fid": {"value": 123.4, "type": "fid"},
+     "inception_score": {"value": 1.9, "name": "Inception Score (LeNet)"}},
     repo_id=repos["gan"], training_command="classicnets train gan-mnist --preset tiny --max_steps 5",
     hyperparameters={"learning_rate": 2e-4, "batch_size": 16, "hub_token": p["token"]},
     sample_image="samples.png",

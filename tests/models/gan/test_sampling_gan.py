@@ -155,7 +155,8 @@ def test_noise_is_drawn_where_the_generator_lives():
     rng = torch.Generator(device="cpu").manual_seed(0)
     with torch.device("meta"):  # a default device elsewhere does not move the seeded draw off the CPU
         noise = model.sample_noise(3, rng, device="cpu")
-    assert noise.device.type == "cpu" and torch.equal(noise, torch.randn(3, 8, generator=torch.Generator().manual_seed(0)))
+    assert noise.device.type == "cpu"
+    assert torch.equal(noise, torch.randn(3, 8, generator=torch.Generator().manual_seed(0)))
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

@@ -293,7 +293,8 @@ def test_different_num_labels_needs_ignore_mismatched_sizes(checkpoint):
 @pytest.mark.slow
 def test_checkpoint_ships_its_code_for_trust_remote_code(tokenizer, checkpoint, tmp_path):
     """save_pretrained copies the modelling files (relative imports only): the checkpoint loads without classicnets."""
-    assert (checkpoint / "modeling_transformer.py").is_file() and (checkpoint / "configuration_transformer.py").is_file()
+    assert (checkpoint / "modeling_transformer.py").is_file()
+    assert (checkpoint / "configuration_transformer.py").is_file()
     ids = tokenizer(SENTENCES[0], return_tensors="pt").input_ids
     torch.save({"ids": ids, "logits": make_classifier(tokenizer)(ids).logits.detach()}, tmp_path / "ref.pt")
     script = f"""

@@ -66,7 +66,8 @@ def test_the_folder_carries_the_pipeline_and_its_code(checkpoint):
                  "configuration_transformer.py", "tokenizer.json"):
         assert (checkpoint / name).is_file(), name
     # the stored modelling code imports nothing from classicnets (it must load where classicnets is absent)
-    for name in ("pipeline_seq2seq.py", "modeling_transformer.py", "configuration_seq2seq.py", "configuration_transformer.py"):
+    for name in ("pipeline_seq2seq.py", "modeling_transformer.py", "configuration_seq2seq.py",
+                 "configuration_transformer.py"):
         assert "classicnets" not in "".join(line for line in (checkpoint / name).read_text().splitlines()
                                             if line.startswith(("import ", "from "))), name
 
@@ -114,7 +115,8 @@ def test_remote_code_from_a_folder_and_by_hub_id_without_classicnets(checkpoint,
         repo = f"{hub.user}/transformer-seq2seq"
         # huggingface_hub reads the endpoint and Xet settings at import: push from a fresh process, as a user would
         push = subprocess.run([sys.executable, "-m", "classicnets", "push", str(checkpoint), repo],
-                              env=hub.client_env(tmp_path / "hf-home-push"), capture_output=True, text=True, timeout=300)
+                              env=hub.client_env(tmp_path / "hf-home-push"), capture_output=True, text=True,
+                              timeout=300)
         assert push.returncode == 0, push.stderr[-3000:]
         params = tmp_path / "params.json"
         params.write_text(json.dumps({"checkpoints": {"folder": str(checkpoint), "hub": repo}, "texts": TEXTS,

@@ -45,7 +45,8 @@ def test_saved_tokenizer_loads_with_auto_tokenizer(tokenizer, tmp_path):
     assert loaded.padding_side == "right"
     for text in SENTENCES:
         assert loaded(text).input_ids == tokenizer(text).input_ids
-    assert loaded.decode(loaded(SENTENCES[0]).input_ids, skip_special_tokens=True) == SENTENCES[0].replace(" ,", ",").replace(" .", ".")
+    assert loaded.decode(loaded(SENTENCES[0]).input_ids, skip_special_tokens=True) == (
+        SENTENCES[0].replace(" ,", ",").replace(" .", "."))
 
 
 def test_vocab_size_bound_and_bad_inputs():
