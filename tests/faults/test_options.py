@@ -106,6 +106,7 @@ def test_options_file_numbers_that_yaml_reads_as_strings_pass_the_check(tmp_path
     (["--per_device_train_batch_size", "2.5"], r"^--per_device_train_batch_size: invalid int value: '2.5'; "),
     (["--max_stepz", "3"], r"unrecognized arguments: --max_stepz 3 \(did you mean --max_steps\?\)"),
     (["--max-steps", "3"], r"unrecognized arguments: --max-steps 3 \(did you mean --max_steps\?\)"),  # one style
+    (["--max_st", "3"], r"unrecognized arguments: --max_st 3"),  # no abbreviations: --lr is not --lr_scheduler_type
 ])
 def test_flags_are_refused_in_one_line_with_exit_code_2(console, tmp_path, argv, message):
     import re
@@ -116,3 +117,12 @@ def test_flags_are_refused_in_one_line_with_exit_code_2(console, tmp_path, argv,
     assert line.startswith("classicnets train: error: ")
     assert re.search(message, line.removeprefix("classicnets train: error: ")), line
     assert not (tmp_path / "run").exists()  # refused before anything started
+
+
+@pytest.mark.parametrize("command", [["generate", "some-run", "--num_im", "2"], ["push", "some-run", "org/name",
+                                                                              "--commit", "x"]])
+def test_other_commands_take_no_abbreviated_flags(console, capsys, command):
+    with pytest.raises(SystemExit) as exit_info:  # argparse's own refusal: usage, then the error, exit code 2
+        console(*command)
+    assert exit_info.value.code == 2
+    assert f"unrecognized arguments: {' '.join(command[-2:])}" in capsys.readouterr().err

@@ -17,7 +17,8 @@ from . import COMMANDS
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="classicnets classify", description=COMMANDS["classify"])
+    parser = argparse.ArgumentParser(allow_abbrev=False, prog="classicnets classify",
+                                     description=COMMANDS["classify"])
     parser.add_argument("checkpoint", help="A transformer-sst2 run folder (or ensemble), or a Hub id org/name.")
     parser.add_argument("sentences", nargs="*", metavar="SENTENCE", help="Sentences to classify (default: read "
                                                                          "--file or standard input, one a line).")

@@ -15,7 +15,7 @@ from . import COMMANDS
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="classicnets demo", description=COMMANDS["demo"])
+    parser = argparse.ArgumentParser(allow_abbrev=False, prog="classicnets demo", description=COMMANDS["demo"])
     parser.add_argument("checkpoint", help="A run folder (or any save_pretrained folder), or a Hub id org/name.")
     parser.add_argument("--port", type=int, default=None, help="Port on 127.0.0.1 (default: 7860, or the next free).")
     parser.add_argument("--share", choices=("off", "on"), default="off",

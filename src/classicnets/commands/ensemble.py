@@ -28,7 +28,8 @@ python examples/transformer_sst2_ensemble.py runs the whole reference recipe."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="classicnets ensemble", description=DESCRIPTION, epilog=EPILOG,
+    parser = argparse.ArgumentParser(allow_abbrev=False, prog="classicnets ensemble", description=DESCRIPTION,
+                                     epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("members", nargs="+", help="Checkpoint folders (or Hub ids) of trained classifiers.")
     parser.add_argument("--output_dir", required=True, help="Folder to write the ensemble checkpoint to.")

@@ -35,7 +35,7 @@ The classifier is trained with `classicnets train lenet-mnist --output_dir outpu
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="classicnets evaluate",
+    parser = argparse.ArgumentParser(allow_abbrev=False, prog="classicnets evaluate",
                                      description="Evaluate a trained model. Tasks: gan-mnist.")
     parser.set_defaults(func=lambda _args: (parser.print_help(), 2)[1])
     tasks = parser.add_subparsers(dest="task", metavar="TASK")

@@ -19,7 +19,7 @@ IMAGE_DEFAULTS = {"num_images": 16, "labels": None, "output": None, "output_dir"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    gen = argparse.ArgumentParser(
+    gen = argparse.ArgumentParser(allow_abbrev=False,
         prog="classicnets generate", description=COMMANDS["generate"],
         epilog="The family is read from the checkpoint's config.json (model_type). Errors: exit 1 for a checkpoint "
                "that cannot be used (missing, wrong family), exit 2 for bad options.")

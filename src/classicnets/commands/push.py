@@ -35,7 +35,8 @@ examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="classicnets push", description=DESCRIPTION, epilog=EPILOG,
+    parser = argparse.ArgumentParser(allow_abbrev=False, prog="classicnets push", description=DESCRIPTION,
+                                     epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("checkpoint_dir", metavar="CHECKPOINT_DIR",
                         help="Run folder of `classicnets train` (its --output_dir) or a folder written by "

@@ -27,7 +27,7 @@ _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="classicnets space", description=COMMANDS["space"])
+    parser = argparse.ArgumentParser(allow_abbrev=False, prog="classicnets space", description=COMMANDS["space"])
     parser.add_argument("run", help="The trained run folder (or its Hub id): read to check the family.")
     parser.add_argument("--output_dir", required=True, help="Folder to write app.py, requirements.txt, README.md.")
     parser.add_argument("--model_id", required=True, help="The Hub model repo the Space loads (org/name).")

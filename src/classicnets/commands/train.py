@@ -35,7 +35,7 @@ def main(argv: list[str]) -> int:
             return super().add_argument(*[name for name in names if "-" not in name.lstrip("-")], **kwargs)
 
     dataclass_types = (recipe_cls.arguments_class, TrainingArguments)
-    parser = ArgumentParser(dataclass_types, prog=f"classicnets train {recipe}",
+    parser = ArgumentParser(dataclass_types, allow_abbrev=False, prog=f"classicnets train {recipe}",
                             description=(recipe_cls.__module__ and sys.modules[recipe_cls.__module__].__doc__))
     parser.error = lambda message: _refuse(message, recipe)  # one line, not argparse's usage block
     parser.set_defaults(**recipe_cls.training_defaults)
