@@ -19,6 +19,7 @@ import statistics
 import time
 
 import torch
+from timing import alternating_medians  # benchmarks/timing.py
 
 from classicnets import TransformerConfig, TransformerForSequenceClassification
 
@@ -33,17 +34,6 @@ def median_seconds(fn, warmup: int, repeats: int) -> float:
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
-
-def alternating_medians(fns: dict, warmup: int, repeats: int) -> dict:
-    """Median seconds of each function, timed in turn (a, b, a, b, ...): drift in the machine's load hits all."""
-    times = {name: [] for name in fns}
-    for round_ in range(warmup + repeats):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            if round_ >= warmup:
-                times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(samples) for name, samples in times.items()}
 
 
 def make_model(args, max_len: int) -> TransformerForSequenceClassification:

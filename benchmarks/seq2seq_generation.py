@@ -17,10 +17,9 @@ import argparse
 import json
 import os
 import platform
-import statistics
-import time
 
 import torch
+from timing import alternating_medians  # benchmarks/timing.py
 
 from classicnets.models.transformer import TransformerForSeq2SeqLM, TransformerSeq2SeqConfig
 
@@ -51,17 +50,6 @@ def generate_plain(model, source, n: int) -> torch.Tensor:
         prefix = torch.cat([prefix, logits.argmax(-1, keepdim=True)], dim=1)
     return prefix
 
-
-def alternating_medians(fns: dict, warmup: int, repeats: int) -> dict:
-    """Median seconds of each function, timed in turn (a, b, a, b, ...)."""
-    times = {name: [] for name in fns}
-    for round_ in range(warmup + repeats):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            if round_ >= warmup:
-                times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(samples) for name, samples in times.items()}
 
 
 def main(argv=None):

@@ -40,18 +40,10 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if not _REPO_ID.match(args.model_id) or "--" in args.model_id or ".." in args.model_id:
         parser.error(f"--model_id must be a Hub model id org/name, got {args.model_id!r}.")
-    from ..demos.loader import (
-        DEMO_FAMILIES,
-        CheckpointError,
-        detect_family,
-        read_config,
-        require_family,
-        resolve_checkpoint,
-    )
+    from ..demos import CheckpointError, demo_checkpoint
 
     try:
-        family = detect_family(read_config(resolve_checkpoint(args.run)))
-        require_family(family, DEMO_FAMILIES, "`classicnets space`", args.run)
+        _, family = demo_checkpoint(args.run, "`classicnets space`")
     except CheckpointError as err:
         print(f"classicnets space: error: {err}", file=sys.stderr)
         return 1

@@ -24,18 +24,25 @@ from .loader import (
     resolve_checkpoint,
 )
 
-__all__ = ["DEMO_FAMILIES", "CheckpointError", "build_demo", "launch_demo", "load_for_demo"]
+__all__ = ["DEMO_FAMILIES", "CheckpointError", "build_demo", "demo_checkpoint", "launch_demo", "load_for_demo"]
 
 TITLES = {"char-lstm": "char-LSTM", "transformer-sst2": "Transformer sentiment classifier", "gan-mnist": "MNIST GAN"}
+
+
+def demo_checkpoint(ref: str, command: str = "`classicnets demo`") -> tuple[object, str]:
+    """`(checkpoint folder, family)` of a run folder or Hub id whose family has a demo; `CheckpointError` (one
+    line, naming `command`) otherwise."""
+    checkpoint = resolve_checkpoint(ref)
+    family = detect_family(read_config(checkpoint))
+    require_family(family, DEMO_FAMILIES, command, ref)
+    return checkpoint, family
 
 
 def load_for_demo(ref: str) -> tuple[str, object, object]:
     """`(family, model, tokenizer)` for any checkpoint with a demo; `CheckpointError` (one line) otherwise."""
     from .loader import load_checkpoint
 
-    checkpoint = resolve_checkpoint(ref)
-    family = detect_family(read_config(checkpoint))
-    require_family(family, DEMO_FAMILIES, "`classicnets demo`", ref)
+    checkpoint, family = demo_checkpoint(ref)
     model, tokenizer = load_checkpoint(checkpoint, family)
     return family, model, tokenizer
 
