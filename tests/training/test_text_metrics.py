@@ -1,8 +1,8 @@
-"""chrF and exact match against values computed by sacrebleu 2.6.0's `CHRF()` (its defaults: chrF2, orders 1-6)."""
+"""chrF (sacrebleu's `CHRF()`: chrF2, orders 1-6, summed over the corpus) and exact match."""
 
 import pytest
 
-from classicnets.evaluation.text_metrics import chrf, chrf_statistics, exact_match
+from classicnets.evaluation.text_metrics import chrf, exact_match
 
 HYPOTHESES = ["The cat sat on the mat.", "To be, or not to be", "", "xyz", "Hello"]
 REFERENCES = ["The cat sat on the mat!", "To be, or not to be, that is the question:", "Nothing", "abc", "Hello"]
@@ -26,11 +26,10 @@ def test_whitespace_is_ignored_and_case_is_not():
     assert chrf(["To be"], ["to be"]) < 100.0
 
 
-def test_statistics_count_ngrams_up_to_order_six():
-    stats = chrf_statistics("abcab", "abc")
-    assert stats[:3] == [5, 3, 3]  # unigrams: a b c a b against a b c, 3 matched
-    assert stats[6:9] == [3, 1, 1]  # trigrams: abc bca cab against abc
-    assert stats[-3:] == [0, 0, 0]  # no 6-grams on either side
+def test_corpus_chrf_sums_statistics_rather_than_averaging_sentences():
+    sentences = [chrf([h], [r]) for h, r in zip(HYPOTHESES[:2], REFERENCES[:2])]
+    assert chrf(HYPOTHESES[:2], REFERENCES[:2]) != pytest.approx(sum(sentences) / 2)
+    assert chrf([], []) == 0.0
 
 
 def test_exact_match():

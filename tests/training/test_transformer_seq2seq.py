@@ -12,6 +12,7 @@ from classicnets.training.recipes.transformer_seq2seq import (
     capitalise_and_stop,
     punctuation_pairs,
     strip_punctuation,
+    translation_pairs,
 )
 from classicnets.training.text_tasks import Seq2SeqCollator
 
@@ -74,6 +75,10 @@ def test_layout_options_are_checked():
         TransformerSeq2SeqArguments(source_column="a")
     with pytest.raises(ValueError, match="not both"):
         TransformerSeq2SeqArguments(source_column="a", target_column="b", source_lang="de", target_lang="en")
+    # the model has max(source, target) positions: asking for more new tokens would fail only after training
+    assert TransformerSeq2SeqArguments(max_source_length=24, generation_max_new_tokens=24).generation_max_new_tokens
+    with pytest.raises(ValueError, match=r"--generation_max_new_tokens must lie in \[1, 24\].*got 60"):
+        TransformerSeq2SeqArguments(max_source_length=24, max_target_length=16, generation_max_new_tokens=60)
 
 
 # --- runs ---------------------------------------------------------------------------------------------------
@@ -126,7 +131,16 @@ def test_translation_layout_with_a_bpe_tokenizer(tmp_path):
     bad = run_train(to_args("transformer-seq2seq", {
         **TINY, "train_file": train, "validation_file": valid, "source_lang": "de", "target_lang": "fr",
         "output_dir": tmp_path / "bad", "max_steps": 1}), check=False)
-    assert bad.returncode != 0 and "not ['fr']" in bad.stderr
+    assert bad.returncode != 0 and "not both 'de' and 'fr'" in bad.stderr
+
+
+def test_a_translation_row_without_one_of_the_languages_is_named():
+    args = TransformerSeq2SeqArguments(source_lang="de", target_lang="en")
+    rows = [{"de": "der hund", "en": "the dog"}, {"de": "die katze", "fr": "le chat"}]
+    pairs = translation_pairs(rows, args, "train")
+    assert next(pairs) == ("der hund", "the dog")
+    with pytest.raises(ValueError, match=r"Row 1 of split 'train'.*\['de', 'fr'\], not both 'de' and 'en'"):
+        next(pairs)
 
 
 @pytest.mark.slow

@@ -243,6 +243,12 @@ def test_too_long_source_is_refused_with_the_fix(model):
         model(input_ids=torch.full((1, LIMIT + 1), 7), labels=torch.tensor([[7, EOS]]))
 
 
+def test_decoding_past_the_last_position_asks_for_fewer_new_tokens(model):
+    ids, mask = sources()
+    with pytest.raises(ValueError, match=f"Decoding reached position {LIMIT + 1}.*fewer new tokens"):
+        model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=LIMIT + 5, min_new_tokens=LIMIT + 5)
+
+
 def test_target_without_the_start_token_is_refused(model):
     ids, mask = sources()
     with pytest.raises(ValueError, match=f"must start with the decoder start token \\(id {START}\\).*labels"):

@@ -125,7 +125,19 @@ def test_remote_code_from_a_folder_and_by_hub_id_without_classicnets(checkpoint,
                                str(tmp_path / "result.json")], env=hub.client_env(tmp_path / "hf-home", token=None),
                               cwd=tmp_path, capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, proc.stderr[-5000:]
+        # and by Hub id where classicnets is installed: its own classes, no remote code
+        installed = tmp_path / "installed.json"
+        params.write_text(json.dumps({"checkpoints": {"hub": repo}, "texts": TEXTS, "max_new_tokens": NEW,
+                                      "trust_remote_code": False}))
+        proc = subprocess.run([sys.executable, str(CLIENT), str(params), str(installed)],
+                              env=hub.client_env(tmp_path / "hf-home-installed", token=None), cwd=tmp_path,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-5000:]
         assert hub.unhandled == []
+    load = json.loads(installed.read_text())["loads"]["hub"]
+    assert "error" not in load, load.get("error")
+    assert load["model_module"].startswith("classicnets.") and load["pipeline_module"].startswith("classicnets.")
+    assert load["generated"] == expected_generate and load["pipeline"] == expected_pipeline
     result = json.loads((tmp_path / "result.json").read_text())
     assert result["classicnets_importable"] is False and result["classicnets_in_sys_modules"] is False
     for label, load in result["loads"].items():

@@ -89,7 +89,7 @@ class TransformerEmbeddings(nn.Module):
             raise ValueError("Pass exactly one of input_ids or inputs_embeds.")
         length = (input_ids if input_ids is not None else inputs_embeds).shape[1]
         # (the limit counts the cached tokens too; an empty input is an error whatever came before)
-        check_length(past_length + length if length else 0, self.config.max_position_embeddings)
+        check_length(past_length + length if length else 0, self.config.max_position_embeddings, past_length)
         if inputs_embeds is None:
             if input_ids.min() < 0 or input_ids.max() >= self.config.vocab_size:
                 raise ValueError(
@@ -107,9 +107,14 @@ class TransformerEmbeddings(nn.Module):
         return self.dropout(inputs_embeds * self.scale + positions.to(inputs_embeds.dtype))
 
 
-def check_length(length: int, limit: int) -> None:
+def check_length(length: int, limit: int, past_length: int = 0) -> None:
     if length == 0:
         raise ValueError("The input is empty (sequence length 0): give at least one token.")
+    if length > limit and past_length:  # decoding ran out of positions, not the input
+        raise ValueError(
+            f"Decoding reached position {length}, past this model's max_position_embeddings={limit}: ask for fewer "
+            f"new tokens (max_new_tokens <= {limit} from a one-token decoder start)."
+        )
     if length > limit:
         raise ValueError(
             f"Sequence length {length} exceeds this model's max_position_embeddings={limit}. Truncate the input, "

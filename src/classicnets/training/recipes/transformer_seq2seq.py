@@ -112,6 +112,11 @@ class TransformerSeq2SeqArguments:
             raise ValueError("--max_source_length and --max_target_length must be >= 2 (a token and [EOS]).")
         if self.num_beams < 1:
             raise ValueError("--num_beams must be >= 1.")
+        longest = max(self.max_source_length, self.max_target_length)  # the model's max_position_embeddings
+        if self.generation_max_new_tokens is not None and not 1 <= self.generation_max_new_tokens <= longest:
+            raise ValueError(f"--generation_max_new_tokens must lie in [1, {longest}] (the model has "
+                             f"max(--max_source_length, --max_target_length) = {longest} positions); got "
+                             f"{self.generation_max_new_tokens}.")
 
     @property
     def task(self) -> str:
@@ -213,21 +218,22 @@ class TransformerSeq2SeqRecipe(Recipe):
         split = self._splits[name]
         if args.task == "columns":
             require_columns(split, [args.source_column, args.target_column], f"{self.name} on split {name!r}")
+            split = self._first_rows(split, which)
             pairs = zip(split[args.source_column], split[args.target_column])
         elif args.task == "translation":
             require_columns(split, [args.translation_column], f"{self.name} (translation layout) on split {name!r}")
-            rows = split[args.translation_column]
-            missing = {args.source_lang, args.target_lang} - set(rows[0] if rows else {})
-            if missing:
-                raise ValueError(f"The {args.translation_column!r} column of split {name!r} has languages "
-                                 f"{sorted(rows[0]) if rows else []}, not {sorted(missing)}: set --source_lang and "
-                                 "--target_lang to two of them.")
-            pairs = ((row[args.source_lang], row[args.target_lang]) for row in rows)
+            pairs = translation_pairs(self._first_rows(split, which)[args.translation_column], args, name)
         else:
             require_columns(split, [args.text_column], f"{self.name} (punctuation task) on split {name!r}")
             return punctuation_pairs(split[args.text_column])
         kept = [(s, t) for s, t in pairs if isinstance(s, str) and isinstance(t, str) and s.strip() and t.strip()]
         return [s for s, _ in kept], [t for _, t in kept]
+
+    def _first_rows(self, split, which: str):
+        """With --max_train_samples/--max_eval_samples, only the rows that can give those pairs (a row is a pair):
+        a large Hub corpus is not read into Python whole for a small run."""
+        limit = self.args.max_train_samples if which == "train" else self.args.max_eval_samples
+        return split if limit is None or limit >= len(split) else split.select(range(limit))
 
     def _tokenizer(self, accelerator):
         """--tokenizer_name, or one trained on the train split's sources and targets, once (`trained_once`)."""
@@ -354,6 +360,17 @@ class TransformerSeq2SeqRecipe(Recipe):
         lines += [f"  baseline {name}: chrF {s['chrf']:.2f}, exact match {s['exact_match']:.4f}"
                   for name, s in self.baseline_scores.items()]
         return "\n".join(lines)
+
+
+def translation_pairs(rows, args, split_name: str):
+    """(source, target) of each translation dict; a row without one of the two languages is named."""
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict) or args.source_lang not in row or args.target_lang not in row:
+            found = sorted(row) if isinstance(row, dict) else type(row).__name__
+            raise ValueError(f"Row {index} of split {split_name!r}: the {args.translation_column!r} column holds "
+                             f"{found}, not both {args.source_lang!r} and {args.target_lang!r}: set --source_lang "
+                             "and --target_lang to two languages every row has.")
+        yield row[args.source_lang], row[args.target_lang]
 
 
 def samples_text(sources: list[str], references: list[str], hypotheses: list[str]) -> str:
