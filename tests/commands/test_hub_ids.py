@@ -2,8 +2,11 @@
 huggingface_hub reads HF_ENDPOINT when it is imported)."""
 
 import json
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 
 import numpy as np
 import pytest
@@ -69,3 +72,39 @@ def test_commands_take_hub_ids(hub, char_lstm_dir, sst2_dir, gan_dir, tmp_path, 
         code, out, err = results[name]
         assert code == 1 and out == "" and needle in err, err
         assert "Repo id must be" not in err and "Traceback" not in err
+
+    # the web demo, and the Space written for the Hub id, both serve the model loaded by id
+    demo_port, space_port = free_port(), free_port()
+    demo = start(env, tmp_path, "demo", f"{org}/gan", "--port", demo_port)
+    code, out, err = finish(start(env, tmp_path, "space", f"{org}/gan", "--output_dir", tmp_path / "space"))
+    assert code == 0, err
+    app = subprocess.Popen([sys.executable, "app.py"], cwd=tmp_path / "space", stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True,
+                           env={**env, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(space_port)})
+    try:
+        assert page_title(demo, demo_port) == "MNIST GAN: gan"
+        assert page_title(app, space_port) == "gan demo"
+    finally:
+        for proc in (demo, app):
+            proc.kill()
+            proc.communicate()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def page_title(proc, port: int, timeout: float = 240) -> str:
+    """The title in the Gradio app's /config once `proc` serves it on 127.0.0.1:`port`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the server exited with {proc.returncode}: {proc.communicate()[1][-3000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/config", timeout=5) as response:
+                return json.load(response)["title"]
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"nothing served on port {port} after {timeout} s")

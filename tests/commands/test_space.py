@@ -45,3 +45,13 @@ def test_space_refuses_bad_input(tmp_path, capsys, gan_dir):
     assert code == 2 and "org/name" in err
     code, _, err = run(capsys, tmp_path / "nothing", "--output_dir", tmp_path / "s", "--model_id", "o/m")
     assert code == 1 and "No such folder or Hub repo" in err and not (tmp_path / "s").exists()
+
+
+def test_model_id_is_required_for_a_folder_and_the_requirement_can_be_set(tmp_path, capsys, gan_dir):
+    code, _, err = run(capsys, gan_dir, "--output_dir", tmp_path / "s")
+    assert code == 2 and "--model_id is required when RUN is a folder" in err and not (tmp_path / "s").exists()
+    fork = "git+https://github.com/my-fork/classicnets@main"
+    code, _, err = run(capsys, gan_dir, "--output_dir", tmp_path / "s", "--model_id", "o/m",
+                       "--classicnets_requirement", fork)
+    assert code == 0, err
+    assert (tmp_path / "s" / "requirements.txt").read_text() == fork + "\n"

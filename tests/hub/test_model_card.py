@@ -73,7 +73,9 @@ def test_card_metadata_and_body(tmp_path, family):
     # Remote code declared as the Hub expects: the `custom_code` tag exactly when config.json has an auto_map.
     assert ("custom_code" in front["tags"]) == ("auto_map" in CONFIGS[family])
     widget = {"char-lstm": [{"text": "ROMEO:"}], "transformer-sst2": [{"text": "A gripping, beautifully acted film."},
-                                                                     {"text": "A dull, lifeless script."}]}
+                                                                     {"text": "A dull, lifeless script."}],
+              "transformer-mlm": [{"text": "a [MASK] , beautifully acted film ."}],
+              "transformer-seq2seq": [{"text": "to be or not to be that is the question"}]}
     assert front.get("widget") == widget.get(family)
     loaded = ModelCard.load(tmp_path / "README.md")
     spec = card_spec(family)

@@ -78,7 +78,9 @@ def test_tiny_run_saves_a_checkpoint_the_pipeline_loads(tiny_run):
     for name in ("model.safetensors", "config.json", "tokenizer.json", "confusion_matrix.png", "README.md",
                  "examples.txt", "accuracy.png"):
         assert (out / name).is_file(), name
-    assert "Confusion matrix" in (out / "README.md").read_text()
+    card = (out / "README.md").read_text()
+    assert "Confusion matrix" in card and "`learning_rate` |" in card
+    assert "distill_" not in card  # no teacher: the distillation options shaped nothing
 
     from transformers import pipeline
 
@@ -237,3 +239,4 @@ def test_a_student_learns_the_task_from_a_teacher_alone(toy_sst2, tiny_run, tmp_
     assert f"distillation: alpha 1.0, temperature 1.0, from 1 teacher(s): {teacher}" in proc.stdout
     assert f"Teacher {teacher}" not in proc.stderr  # --disable_tqdm silences the teachers' pass too
     assert json.loads((out / "metrics.json").read_text())["final"]["val_accuracy"] >= 0.8
+    assert "| `distill_alpha` | 1.0 |" in (out / "README.md").read_text()

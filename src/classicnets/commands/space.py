@@ -2,6 +2,7 @@
 
     classicnets push outputs/char-lstm my-org/char-lstm                     # the model, on the Hub
     classicnets space outputs/char-lstm --output_dir space --model_id my-org/char-lstm
+    classicnets space my-org/char-lstm --output_dir space                   # RUN a Hub id: it is the model id
     hf upload my-org/char-lstm-demo space --repo-type space                 # the demo, as a Space
 
 The folder holds `app.py` (loads the model repo by id and launches the same demo as `classicnets demo`),
@@ -30,15 +31,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(allow_abbrev=False, prog="classicnets space", description=COMMANDS["space"])
     parser.add_argument("run", help="The trained run folder (or its Hub id): read to check the family.")
     parser.add_argument("--output_dir", required=True, help="Folder to write app.py, requirements.txt, README.md.")
-    parser.add_argument("--model_id", required=True, help="The Hub model repo the Space loads (org/name).")
+    parser.add_argument("--model_id", help="The Hub model repo the Space loads (org/name; default: RUN when RUN is "
+                                           "a Hub id).")
     parser.add_argument("--title", help="The Space's title (default: the model's name and 'demo').")
+    parser.add_argument("--classicnets_requirement", help="The line of requirements.txt that installs classicnets "
+                        "(default: classicnets==<this version>; e.g. git+https://github.com/<fork>/classicnets "
+                        "for a version not on the package index).")
     return parser
+
+
+def is_repo_id(name: str) -> bool:
+    return bool(_REPO_ID.match(name)) and "--" not in name and ".." not in name
 
 
 def main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not _REPO_ID.match(args.model_id) or "--" in args.model_id or ".." in args.model_id:
+    if args.model_id is None:
+        if Path(args.run).exists() or not is_repo_id(args.run):
+            parser.error("--model_id is required when RUN is a folder: the Hub repo (org/name) the Space loads, "
+                         "where `classicnets push` put the model.")
+        args.model_id = args.run
+    if not is_repo_id(args.model_id):
         parser.error(f"--model_id must be a Hub model id org/name, got {args.model_id!r}.")
     from ..demos import CheckpointError, demo_checkpoint
 
@@ -51,7 +65,7 @@ def main(argv: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     title = args.title or f"{args.model_id.split('/')[-1]} demo"
     written = [write(out / "app.py", app_py(args.model_id, title)),
-               write(out / "requirements.txt", requirements_txt()),
+               write(out / "requirements.txt", requirements_txt(args.classicnets_requirement)),
                write(out / "README.md", readme(args.model_id, family, title))]
     print(f"wrote {', '.join(str(p) for p in written)}")
     print(f"Upload it as a Space (after pushing the model to {args.model_id}): "
@@ -77,9 +91,11 @@ if __name__ == "__main__":
 '''
 
 
-def requirements_txt() -> str:
+def requirements_txt(requirement: str | None = None) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
+    if requirement:
+        return f"{requirement.strip()}\n"
     try:
         ours = version("classicnets")
     except PackageNotFoundError:  # running from a source tree that is not installed

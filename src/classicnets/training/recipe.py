@@ -113,6 +113,10 @@ class Recipe:
         """`sample_text=` / `sample_image=` / `extra_sections=` for `render_model_card`."""
         return {}
 
+    def card_hyperparameters(self, hyperparameters: dict) -> dict:
+        """The options the card lists: override to drop those this run's other options left unused."""
+        return hyperparameters
+
     def write_model_card(self, output_dir: Path, summary: dict) -> Path | None:
         if self.card is None:
             return None
@@ -126,6 +130,7 @@ class Recipe:
         hyperparameters = {k: v for k, v in hyperparameters.items() if v is not None}  # unset overrides say nothing
         if hyperparameters.get("train_file"):
             hyperparameters.pop("dataset_name", None)  # not read: the files replace it
+        hyperparameters = self.card_hyperparameters(hyperparameters)
         card = render_model_card(
             self.card, output_dir, self.card_metrics(summary["final"]),
             repo_id=summary["training_arguments"].get("hub_model_id") or f"your-org/{Path(output_dir).name}",

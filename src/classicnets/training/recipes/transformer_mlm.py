@@ -41,6 +41,7 @@ class TransformerMLMRecipe(TransformerTextRecipe):
         template=CARDS / "transformer-mlm.md", pipeline_tag="fill-mask", task_name="Fill-Mask",
         dataset_id="stanfordnlp/sst2", dataset_name="SST-2 (text only)", dataset_split="validation",
         auto_class="AutoModelForMaskedLM", tags=("transformer", "fill-mask", "masked-lm"), language=("en",),
+        widget=("a [MASK] , beautifully acted film .",),  # SST-2's text: lower case, tokens spaced
         architecture_keys=("vocab_size", "d_model", "num_heads", "encoder_layers", "ffn_dim", "dropout",
                            "activation", "position_encoding", "norm_style", "max_position_embeddings"),
     )

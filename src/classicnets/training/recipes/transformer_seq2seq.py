@@ -160,6 +160,7 @@ class TransformerSeq2SeqRecipe(Recipe):
         dataset_name="Tiny Shakespeare (punctuation and capitalisation restoration)",
         dataset_split="validation", auto_class="AutoModelForSeq2SeqLM",
         tags=("transformer", "encoder-decoder", "seq2seq", "text2text-generation"), language=("en",),
+        widget=("to be or not to be that is the question",),
         architecture_keys=("vocab_size", "d_model", "num_heads", "encoder_layers", "decoder_layers",
                            "ffn_dim", "dropout", "activation", "position_encoding", "norm_style",
                            "tie_word_embeddings", "max_position_embeddings"),

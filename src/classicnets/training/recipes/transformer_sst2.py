@@ -209,6 +209,11 @@ class TransformerSST2Recipe(TransformerTextRecipe):
                 extras["sample_image"] = output_dir / "confusion_matrix.png"
         return extras
 
+    def card_hyperparameters(self, hyperparameters: dict) -> dict:
+        if self.args.distill_from:
+            return hyperparameters
+        return {k: v for k, v in hyperparameters.items() if not k.startswith("distill_")}  # no teacher: unused
+
     def describe(self, run) -> str:
         args = self.args
         source = args.train_file or args.dataset_name
