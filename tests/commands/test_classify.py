@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -58,6 +59,16 @@ def test_standard_input(sst2_dir, capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO(f"{SENTENCES[4]}\n{SENTENCES[5]}\n"))
     code, out, _ = run(capsys, sst2_dir, "--json")
     assert code == 0 and [json.loads(line)["text"] for line in out.splitlines()] == SENTENCES[4:6]
+
+
+def test_a_pipe_into_the_command(sst2_dir, tmp_path):
+    """As a shell user pipes text in: `... | classicnets classify RUN --file - --json`, in its own process."""
+    proc = subprocess.run([sys.executable, "-m", "classicnets", "classify", str(sst2_dir), "--file", "-", "--json"],
+                          input=f"{SENTENCES[0]}\n\n{SENTENCES[1]}\n", capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path, env={**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["text"] for r in rows] == SENTENCES[:2] and {r["label"] for r in rows} <= {"negative", "positive"}
 
 
 def test_errors(sst2_dir, char_lstm_dir, tmp_path, capsys, monkeypatch):

@@ -31,12 +31,16 @@ def test_stream_text_grows_and_stops_when_closed(char_lstm_dir):
 
 def test_char_lstm_demo_in_the_browser(browser, char_lstm_dir, tmp_path):
     model, tokenizer = load(char_lstm_dir)
-    prompt, length, seed = "Whether", 600, 4
-    expected = list(stream_text(model, tokenizer, prompt, temperature=0.8, top_k=5, max_new_tokens=length,
+    prompt, temperature, length, seed = "Whether", 1.25, 600, 4
+    expected = list(stream_text(model, tokenizer, prompt, temperature=temperature, top_k=5, max_new_tokens=length,
                                 seed=seed))[-1]
+    at_default = list(stream_text(model, tokenizer, prompt, temperature=0.8, top_k=5, max_new_tokens=length,
+                                  seed=seed))[-1]
+    assert at_default != expected  # so the page's text shows that the temperature typed was used
     with served(build_demo(str(char_lstm_dir))) as url:
         page = open_page(browser, url, "#prompt textarea")
         page.locator("#prompt textarea").fill(prompt)
+        set_number(page, "temperature", temperature)
         set_number(page, "top_k", 5)
         set_number(page, "length", length)
         page.locator("#seed input").fill(str(seed))

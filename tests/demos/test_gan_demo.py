@@ -42,13 +42,18 @@ def test_gan_demo_in_the_browser(browser, gan_conditional_dir, tmp_path):
         inner = pixels(first)[SCALE * 2 : SCALE * 30, SCALE * 2 : SCALE * 30]  # the first image, padding cut
         assert inner.std() > 5, "the first image is blank"
 
-        page.locator("#seed input").fill("1")
-        page.locator("#digit input").fill("2")
+        page.locator("#seed input").fill("1")  # another seed, the same digit: other sevens
+        page.locator("#generate").click()
+        second, src = image_of(page, "grid", previous=src)
+        assert np.array_equal(pixels(second), pixels(sample_grid(model, 1, 7)))
+        assert not np.array_equal(pixels(first), pixels(second))
+
+        page.locator("#digit input").fill("2")  # the same seed, another digit
         page.locator("#digit input").press("Enter")
         page.locator("#generate").click()
-        second, _ = image_of(page, "grid", previous=src)
-        assert np.array_equal(pixels(second), pixels(sample_grid(model, 1, 2)))
-        assert not np.array_equal(pixels(first), pixels(second))
+        third, _ = image_of(page, "grid", previous=src)
+        assert np.array_equal(pixels(third), pixels(sample_grid(model, 1, 2)))
+        assert not np.array_equal(pixels(second), pixels(third))
 
         page.locator("#seed_b input").fill("5")
         page.locator("#interpolate").click()
@@ -56,6 +61,20 @@ def test_gan_demo_in_the_browser(browser, gan_conditional_dir, tmp_path):
         assert np.array_equal(pixels(strip), pixels(interpolation_strip(model, 0, 5, steps=8, digit=2)))
         page.screenshot(path=tmp_path / "demo-gan.png", full_page=True)
     assert (tmp_path / "demo-gan.png").stat().st_size > 10_000
+
+
+def test_unconditional_gan_demo_in_the_browser(browser, gan_dir):
+    model = GANModel.from_pretrained(gan_dir)
+    with served(build_demo(str(gan_dir))) as url:
+        page = open_page(browser, url, "#seed input")
+        assert page.locator("#digit").count() == 0  # no digit to choose: the model draws any
+        first, src = image_of(page, "grid")
+        assert np.array_equal(pixels(first), pixels(sample_grid(model, 0, None)))
+        page.locator("#seed input").fill("3")
+        page.locator("#generate").click()
+        second, _ = image_of(page, "grid", previous=src)
+        assert np.array_equal(pixels(second), pixels(sample_grid(model, 3, None)))
+        assert not np.array_equal(pixels(first), pixels(second))
 
 
 def free_port() -> int:
