@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,7 +135,8 @@ def load_checkpoint(checkpoint: Checkpoint, family: str, device: str | None = No
     auto = {"char-lstm": AutoModelForCausalLM, "transformer-sst2": AutoModelForSequenceClassification,
             "gan-mnist": AutoModel}[family]
     try:
-        model = auto.from_pretrained(checkpoint.path)
+        with quiet_loading():
+            model = auto.from_pretrained(checkpoint.path)
         tokenizer = None if family == "gan-mnist" else AutoTokenizer.from_pretrained(checkpoint.path)
     except OSError as err:  # a weight or tokenizer file missing from the folder or repo
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
@@ -142,6 +144,21 @@ def load_checkpoint(checkpoint: Checkpoint, family: str, device: str | None = No
     if device:
         model = model.to(device)
     return model.eval(), tokenizer
+
+
+@contextmanager
+def quiet_loading():
+    """Without transformers' "Loading weights" bar: a command's output is its text or images (downloads from the
+    Hub keep huggingface_hub's own bars)."""
+    from transformers.utils import logging
+
+    was_enabled = logging.is_progress_bar_enabled()
+    logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            logging.enable_progress_bar()
 
 
 # --- internals ------------------------------------------------------------------------------------------------
