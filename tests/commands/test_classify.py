@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from unittest import mock
 
 import pytest
 import torch
@@ -16,12 +17,20 @@ from .checkpoints import SENTENCES
 
 
 def run(capsys, *argv):
-    try:
-        code = main(["classify", *map(str, argv)])
-    except SystemExit as exit_:
-        code = exit_.code
+    """(exit code, stdout, stderr) of `classicnets classify ARGV` as the program runs it (argv from sys.argv)."""
+    with mock.patch.object(sys, "argv", ["classicnets", "classify", *map(str, argv)]), mock.patch.dict(os.environ):
+        os.environ.pop("CLASSICNETS_DEBUG", None)
+        try:
+            code = main()
+        except SystemExit as exit_:  # --help
+            code = exit_.code
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+def one_line(err: str) -> str:
+    assert err.count("\n") == 1 and err.startswith("classicnets classify: error: "), err
+    return err.removeprefix("classicnets classify: error: ").rstrip("\n")
 
 
 def probabilities(folder, sentences):
@@ -84,6 +93,34 @@ def test_errors(sst2_dir, char_lstm_dir, tmp_path, capsys, monkeypatch):
     assert code == 2 and "not both" in err
     code, _, err = run(capsys, sst2_dir, "--file", tmp_path / "missing.txt")
     assert code == 1 and "missing.txt" in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["x", "--batch_size", "0"], "--batch_size must be >= 1 (got 0)"),
+    (["x", "--batch_size", "two"], "--batch_size: invalid int value: 'two'; `classicnets classify --help` lists"),
+    (["x", "--encoding", "utf-9"], "--encoding is not an encoding Python knows (got 'utf-9')"),
+    (["x", "--jsn"], "unrecognized arguments: --jsn (did you mean --json?)"),
+])
+def test_options_are_refused_in_one_line_before_the_checkpoint(tmp_path, capsys, argv, message):
+    code, out, err = run(capsys, tmp_path / "no-such-run", *argv)
+    assert code == 2 and out == "" and one_line(err).startswith(message), err
+
+
+def test_a_latin1_file_is_named_with_its_byte_and_read_with_encoding(sst2_dir, tmp_path, capsys, monkeypatch):
+    path = tmp_path / "reviews.txt"
+    path.write_bytes(f"{SENTENCES[0]}\nun film très ennuyeux .\n".encode("latin-1"))
+    offset = path.read_bytes().index(b"\xe8")
+    code, out, err = run(capsys, sst2_dir, "--file", path)
+    assert code == 1 and out == ""
+    line = one_line(err)
+    assert line.startswith(f"--file {path} is not valid utf-8: byte 0xe8 at offset {offset} (line 2)"), line
+    assert "--encoding latin-1" in line and "convert the file to UTF-8" in line
+    code, out, err = run(capsys, sst2_dir, "--file", path, "--encoding", "latin-1", "--json")
+    assert code == 0, err
+    assert [json.loads(row)["text"] for row in out.splitlines()] == [SENTENCES[0], "un film très ennuyeux ."]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(path.read_bytes()), encoding="utf-8"))
+    code, _, err = run(capsys, sst2_dir)
+    assert code == 1 and one_line(err).startswith(f"standard input is not valid utf-8: byte 0xe8 at offset {offset}")
 
 
 def test_parsers_import_no_heavy_library():

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -12,17 +13,26 @@ from PIL import Image
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from classicnets import GANModel
-from classicnets.commands import main
+from classicnets.commands import generate, main
+from classicnets.errors import OptionError
 
 
 def run(capsys, *argv):
-    """(exit code, stdout, stderr) of `classicnets generate ARGV`, in this process."""
-    try:
-        code = main(["generate", *map(str, argv)])
-    except SystemExit as exit_:  # argparse errors
-        code = exit_.code
+    """(exit code, stdout, stderr) of `classicnets generate ARGV`, in this process as the program runs it (argv
+    from sys.argv: an error the user caused is one line on stderr)."""
+    with mock.patch.object(sys, "argv", ["classicnets", "generate", *map(str, argv)]), mock.patch.dict(os.environ):
+        os.environ.pop("CLASSICNETS_DEBUG", None)
+        try:
+            code = main()
+        except SystemExit as exit_:  # --help
+            code = exit_.code
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+def one_line(err: str) -> str:
+    assert err.count("\n") == 1 and err.startswith("classicnets generate: error: "), err
+    return err.removeprefix("classicnets generate: error: ").rstrip("\n")
 
 
 def expected_text(folder, prompt, max_new_tokens, seed, **sampling):
@@ -62,7 +72,25 @@ def test_several_samples_differ_and_are_headed(char_lstm_dir, capsys):
 ])
 def test_bad_text_options_exit_2(char_lstm_dir, capsys, argv, message):
     code, out, err = run(capsys, char_lstm_dir, *argv)
-    assert code == 2 and message in err and out == ""
+    assert code == 2 and message in one_line(err) and out == ""
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--num_images", "0"], "--num_images must be >= 1 (got 0)"),
+    (["--max_new_tokens", "0"], "--max_new_tokens must be >= 1 (got 0)"),
+    (["--top_p", "1.5"], "--top_p must be in (0, 1] (got 1.5)"),
+    (["--scale", "100"], "--scale must be in 1..16 (got 100)"),
+    (["--seed", "-1"], "--seed must be in [0, 2**64) (got -1)"),
+    (["--labels", "1", "2", "--num_images", "3"], "--labels takes one class for all images or one per image (3)"),
+    (["--num_imagez", "3"], "unrecognized arguments: --num_imagez 3 (did you mean --num_images?); "
+                            "`classicnets generate --help` lists every option."),
+    (["--nrow", "x"], "--nrow: invalid int value: 'x'; `classicnets generate --help` lists every option."),
+])
+def test_options_are_checked_when_parsed_in_one_line(tmp_path, capsys, argv, message):
+    """Before the checkpoint is even looked for (it does not exist here), in one line without argparse's usage."""
+    code, out, err = run(capsys, tmp_path / "no-such-run", *argv)
+    assert code == 2 and out == ""
+    assert one_line(err).startswith(message), err
 
 
 def test_huge_max_new_tokens_streams_at_once(char_lstm_dir, tmp_path):
@@ -128,16 +156,62 @@ def test_gan_default_output_is_samples_png(gan_dir, tmp_path, capsys, monkeypatc
     (["--labels", "3"], 2, "unconditional: it takes no --labels"),
     (["--prompt", "hi", "--greedy"], 2, "--prompt, --greedy do not apply"),
     (["--num_images", "0"], 2, "--num_images must be >= 1"),
-    (["--num_images", "3", "--labels", "1", "2"], 2, "one per image (3), got 2"),
+    (["--num_images", "3", "--labels", "1", "2"], 2, "one per image (3) (got 2)"),
+    (["--labels", "1", "2"], 2, "one per image (16) (got 2)"),  # the default --num_images
 ])
 def test_bad_image_options(gan_dir, capsys, argv, code, message):
     got, out, err = run(capsys, gan_dir, *argv)
-    assert got == code and message in err and out == ""
+    assert got == code and message in one_line(err) and out == ""
 
 
 def test_conditional_labels_out_of_range(gan_conditional_dir, capsys):
     code, _, err = run(capsys, gan_conditional_dir, "--labels", "12")
-    assert code == 2 and "classes 0..9" in err
+    assert code == 2 and "--labels must be classes 0..9 (got [12])" in one_line(err)
+
+
+@pytest.mark.parametrize("argv", [["--num_images", "1025"], ["--num_images", "5000", "--output", "g.png"],
+                                  ["--num_images", "5000", "--output", "g.png", "--output_dir", "each"]])
+def test_a_grid_of_more_than_1024_images_is_refused_when_parsed(tmp_path, capsys, monkeypatch, argv):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, tmp_path / "no-such-run", *argv)
+    assert code == 2 and out == "" and not list(tmp_path.iterdir())
+    line = one_line(err)
+    assert line.startswith("--num_images is more than one grid holds (1024 images)") and "--output_dir" in line
+
+
+def test_images_are_written_batch_by_batch(gan_conditional_dir, tmp_path, capsys, monkeypatch):
+    """--output_dir writes each batch as it comes (memory bounded by the batch, whatever --num_images): never one
+    tensor of all the images; the same seed still gives the images of `generate`."""
+    want = GANModel.from_pretrained(gan_conditional_dir).generate(11, seed=4, labels=7, output_type="np")[..., 0]
+    sizes, batches = [], GANModel.generate_batches
+
+    def recorded(self, *args, **kwargs):
+        for batch in batches(self, *args, **kwargs):
+            sizes.append(len(batch))
+            yield batch
+
+    monkeypatch.setattr(generate, "BATCH_SIZE", 4)
+    monkeypatch.setattr(GANModel, "generate_batches", recorded)
+    monkeypatch.setattr(GANModel, "generate", lambda *a, **k: pytest.fail("all images at once"))
+    code, out, err = run(capsys, gan_conditional_dir, "--num_images", 11, "--seed", 4, "--labels", 7,
+                         "--output_dir", tmp_path / "each", "--output", tmp_path / "grid.png", "--nrow", 11)
+    assert code == 0, err
+    assert sizes == [4, 4, 3] and "wrote 11 images" in out
+    got = np.stack([read_png(f) for f in sorted((tmp_path / "each").glob("image_*.png"))])
+    assert got.shape == (11, 28, 28) and np.abs(got - want).max() <= 1 / 255 + 1e-6
+    assert np.array_equal(read_png(tmp_path / "grid.png")[2:30, 2 + 30 * 10 : 30 * 11], got[10])
+
+
+def test_an_output_dir_that_is_a_file(gan_dir, tmp_path, capsys):
+    (tmp_path / "taken").write_text("x")
+    code, _, err = run(capsys, gan_dir, "--num_images", 2, "--output_dir", tmp_path / "taken")
+    assert code == 2 and one_line(err) == f"--output_dir {tmp_path / 'taken'} is a file, not a folder"
+
+
+def test_a_python_caller_gets_the_exception(tmp_path):
+    with pytest.raises(OptionError, match="--num_images must be >= 1") as info:
+        main(["generate", str(tmp_path), "--num_images", "0"])
+    assert info.value.exit_code == 2
 
 
 def test_unusable_checkpoints_fail_in_one_line(sst2_dir, tmp_path, capsys):
@@ -150,7 +224,6 @@ def test_unusable_checkpoints_fail_in_one_line(sst2_dir, tmp_path, capsys):
     for target, *needles in cases:
         code, out, err = run(capsys, target)
         assert code == 1 and out == "", err
-        assert err.count("\n") == 1 and err.startswith("classicnets generate: error: "), err
-        assert all(n in err for n in needles), err
+        assert all(n in one_line(err) for n in needles), err
     (tmp_path / "a-file.txt").write_text("x")
     assert "is a file" in run(capsys, tmp_path / "a-file.txt")[2]

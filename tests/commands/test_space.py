@@ -1,6 +1,10 @@
 """`classicnets space`: a folder the Hub runs as a Gradio Space, loading the model repo by id."""
 
 import ast
+import os
+import shutil
+import sys
+from unittest import mock
 
 import pytest
 import yaml
@@ -9,12 +13,24 @@ from classicnets.commands import main
 
 
 def run(capsys, *argv):
-    try:
-        code = main(["space", *map(str, argv)])
-    except SystemExit as exit_:
-        code = exit_.code
+    """(exit code, stdout, stderr) of `classicnets space ARGV` as the program runs it (argv from sys.argv)."""
+    with mock.patch.object(sys, "argv", ["classicnets", "space", *map(str, argv)]), mock.patch.dict(os.environ):
+        os.environ.pop("CLASSICNETS_DEBUG", None)
+        try:
+            code = main()
+        except SystemExit as exit_:  # --help
+            code = exit_.code
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+def one_line(err: str) -> str:
+    assert err.count("\n") == 1 and err.startswith("classicnets space: error: "), err
+    return err.removeprefix("classicnets space: error: ").rstrip("\n")
+
+
+def snapshot(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.parametrize("fixture", ["char_lstm_dir", "sst2_dir", "gan_dir"])
@@ -42,7 +58,9 @@ def test_space_folder(request, fixture, tmp_path, capsys):
 
 def test_space_refuses_bad_input(tmp_path, capsys, gan_dir):
     code, _, err = run(capsys, gan_dir, "--output_dir", tmp_path / "s", "--model_id", "no-namespace")
-    assert code == 2 and "org/name" in err
+    assert code == 2 and one_line(err) == "--model_id must be a Hub model id org/name (got 'no-namespace')"
+    code, _, err = run(capsys, gan_dir, "--model_id", "o/m")
+    assert code == 2 and one_line(err).startswith("the following arguments are required: --output_dir; ")
     code, _, err = run(capsys, tmp_path / "nothing", "--output_dir", tmp_path / "s", "--model_id", "o/m")
     assert code == 1 and "No such folder or Hub repo" in err and not (tmp_path / "s").exists()
 
@@ -55,3 +73,39 @@ def test_model_id_is_required_for_a_folder_and_the_requirement_can_be_set(tmp_pa
                        "--classicnets_requirement", fork)
     assert code == 0, err
     assert (tmp_path / "s" / "requirements.txt").read_text() == fork + "\n"
+
+
+def test_a_folder_that_is_not_a_space_is_never_overwritten(tmp_path, capsys, gan_dir):
+    """`classicnets space RUN --output_dir RUN` used to replace the run's model card: a folder holding anything
+    but an earlier Space folder of this command is refused, and nothing in it changes."""
+    run_dir = tmp_path / "run"
+    shutil.copytree(gan_dir, run_dir)
+    (run_dir / "README.md").write_text("---\nlicense: apache-2.0\n---\n# The model card\n")
+    before = snapshot(run_dir)
+    code, out, err = run(capsys, run_dir, "--output_dir", run_dir, "--model_id", "o/m")
+    assert code == 2 and out == "" and snapshot(run_dir) == before
+    line = one_line(err)
+    assert line.startswith(f"--output_dir {run_dir} already holds files that are not a Space folder's (") and (
+        "config.json" in line and "choose a new or empty folder" in line)
+
+    card_only = tmp_path / "card-only"  # only names the command writes, but a model card, not a Space README
+    card_only.mkdir()
+    (card_only / "README.md").write_text("---\nlicense: mit\n---\n# Mine\n")
+    (card_only / "app.py").write_text("print('my own app')\n")
+    code, _, err = run(capsys, gan_dir, "--output_dir", card_only, "--model_id", "o/m")
+    assert code == 2 and "no README.md with Space metadata (sdk: gradio)" in one_line(err)
+    assert (card_only / "app.py").read_text() == "print('my own app')\n"
+
+    (tmp_path / "a-file").write_text("x")
+    code, _, err = run(capsys, gan_dir, "--output_dir", tmp_path / "a-file", "--model_id", "o/m")
+    assert code == 2 and one_line(err) == f"--output_dir {tmp_path / 'a-file'} is a file, not a folder"
+
+
+def test_an_earlier_space_folder_is_replaced(tmp_path, capsys, gan_dir, char_lstm_dir):
+    out_dir = tmp_path / "space"
+    (out_dir / ".git").mkdir(parents=True)  # a clone of the Space repo: its git files stay as they are
+    (out_dir / ".gitattributes").write_text("*.png filter=lfs\n")
+    assert run(capsys, gan_dir, "--output_dir", out_dir, "--model_id", "o/gan")[0] == 0
+    assert run(capsys, char_lstm_dir, "--output_dir", out_dir, "--model_id", "o/lstm", "--title", "Again")[0] == 0
+    assert "o/lstm" in (out_dir / "app.py").read_text() and "Again" in (out_dir / "README.md").read_text()
+    assert (out_dir / ".gitattributes").read_text() == "*.png filter=lfs\n"

@@ -9,11 +9,13 @@ import time
 import urllib.request
 
 import numpy as np
+import pytest
 
 from classicnets import GANModel
 from classicnets.commands import main
 from classicnets.demos import build_demo
 from classicnets.demos.gan import SCALE, interpolation_strip, sample_grid
+from classicnets.errors import CheckpointError
 
 from .browser import image_of, open_page, served
 
@@ -104,10 +106,12 @@ def test_demo_command_serves_on_loopback(gan_dir, tmp_path):
     assert f"127.0.0.1:{port}" in out
 
 
-def test_demo_command_refuses_what_it_cannot_show(tmp_path, capsys):
+def test_demo_command_refuses_what_it_cannot_show(tmp_path, capsys, monkeypatch):
     (tmp_path / "config.json").write_text('{"model_type": "classic_lenet"}')
-    assert main(["demo", str(tmp_path)]) == 1
+    monkeypatch.delenv("CLASSICNETS_DEBUG", raising=False)
+    monkeypatch.setattr(sys, "argv", ["classicnets", "demo", str(tmp_path)])  # as the program runs
+    assert main() == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "LeNet image classifier" in err and "`classicnets demo` needs" in err
-    assert main(["demo", str(tmp_path / "missing")]) == 1
-    assert "No such folder or Hub repo" in capsys.readouterr().err
+    with pytest.raises(CheckpointError, match="No such folder or Hub repo"):  # a Python caller gets the error
+        main(["demo", str(tmp_path / "missing")])

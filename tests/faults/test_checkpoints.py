@@ -57,3 +57,83 @@ def test_wrong_model_type_through_init_from_is_one_line(console, char_lstm_check
         f"classicnets train: error: {char_lstm_checkpoint} holds a model of type 'char_lstm', not "
         "'classic_transformer' as TransformerForSequenceClassification needs: load it with CharLSTMModel or "
         "CharLSTMForCausalLM (or its Auto class), or point at a classic_transformer checkpoint.")
+
+
+# --- tokenizer files: validated on load, named when bad (generate, classify, demo) ----------------------------
+
+
+@pytest.fixture
+def sst2_checkpoint(tmp_path):
+    """A tiny saved Transformer classifier with its WordPiece tokenizer (tokenizer.json)."""
+    from classicnets.models.registry import register_all
+    from classicnets.models.transformer import (
+        TransformerConfig,
+        TransformerForSequenceClassification,
+        train_sst2_tokenizer,
+    )
+
+    register_all()
+    folder = tmp_path / "sst2"
+    tokenizer = train_sst2_tokenizer(["a fine film .", "a dull film .", "so so ."] * 4, vocab_size=60,
+                                     min_frequency=1, model_max_length=16)
+    config = TransformerConfig.from_preset("tiny", vocab_size=len(tokenizer), max_position_embeddings=16,
+                                           decoder_layers=0, pad_token_id=tokenizer.pad_token_id)
+    TransformerForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def _load(folder, family):
+    from classicnets.demos.loader import load_checkpoint, resolve_checkpoint
+
+    return load_checkpoint(resolve_checkpoint(folder), family)
+
+
+def _truncate(file):
+    file.write_bytes(file.read_bytes()[: file.stat().st_size // 2])
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    (_truncate, r"^{file} is truncated or corrupt, the tokenizer cannot be loaded \(.* line \d+ column \d+ .*\)\. "
+                r"Copy the tokenizer files"),
+    (lambda f: f.write_text('{"version": "1.0", "model": {"type": "Nope"}}'),
+     r"^{file} is truncated or corrupt, the tokenizer cannot be loaded \((KeyError|tokenizers): .*\)\. Copy"),
+    (lambda f: f.write_text('{"version": "1.0", "added_tokens": [], "model": {"type": "Nope"}}'),
+     r"^{file} is truncated or corrupt, the tokenizer cannot be loaded \(tokenizers: data did not match any variant"),
+    (lambda f: f.unlink(), r"^{folder} has a model but no tokenizer.json: its tokenizer cannot be loaded\. Copy"),
+])
+def test_a_bad_tokenizer_json_is_a_checkpoint_error_naming_it(sst2_checkpoint, damage, message):
+    file = sst2_checkpoint / "tokenizer.json"
+    model, tokenizer = _load(sst2_checkpoint, "transformer-sst2")  # intact: loads
+    assert tokenizer("a fine film .")["input_ids"][0] == tokenizer.cls_token_id
+    damage(file)
+    with pytest.raises(CheckpointError, match=message.format(file=re.escape(str(file)),
+                                                             folder=re.escape(str(sst2_checkpoint)))):
+        _load(sst2_checkpoint, "transformer-sst2")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"a": ', r"^{file} is not a UTF-8 JSON file \(.*\)\. Re-save the tokenizer"),
+    ("[1, 2]", r"^Invalid vocabulary file {file}: expected a JSON object"),
+    (None, r"^{folder} has a model but no vocab.json: its tokenizer cannot be loaded\."),
+])
+def test_a_bad_vocab_json_is_a_checkpoint_error_naming_it(char_lstm_checkpoint, text, message):
+    file = char_lstm_checkpoint / "vocab.json"
+    file.unlink() if text is None else file.write_text(text)
+    with pytest.raises(CheckpointError, match=message.format(file=re.escape(str(file)),
+                                                             folder=re.escape(str(char_lstm_checkpoint)))):
+        _load(char_lstm_checkpoint, "char-lstm")
+
+
+def test_bad_tokenizer_files_are_one_line_in_generate_and_classify(console, char_lstm_checkpoint, sst2_checkpoint):
+    (char_lstm_checkpoint / "vocab.json").write_text('{"a": ')
+    code, err = console("generate", str(char_lstm_checkpoint), "--max_new_tokens", "3")
+    assert code == 1
+    line, = err.strip().splitlines()
+    assert line.startswith(f"classicnets generate: error: {char_lstm_checkpoint / 'vocab.json'} is not a UTF-8 JSON")
+    _truncate(sst2_checkpoint / "tokenizer.json")
+    code, err = console("classify", str(sst2_checkpoint), "a fine film .")
+    assert code == 1
+    line, = err.strip().splitlines()
+    assert line.startswith(f"classicnets classify: error: {sst2_checkpoint / 'tokenizer.json'} is truncated or "
+                           "corrupt, the tokenizer cannot be loaded (")

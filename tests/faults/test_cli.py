@@ -88,3 +88,66 @@ def test_only_user_errors_are_shortened(console, monkeypatch):
         monkeypatch.setattr(train, "main", raising(bug))
         with pytest.raises(type(bug)):
             console("train", "char-lstm")
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["generate", "some-run", "--num_images", "0"], "--num_images must be >= 1 (got 0)"),
+    (["generate", "some-run", "--top_p", "x"], "--top_p: invalid float value: 'x'; `classicnets generate --help` "
+                                               "lists every option."),
+    (["classify", "some-run", "a sentence", "--batch_size", "0"], "--batch_size must be >= 1 (got 0)"),
+    (["demo", "some-run", "--port", "0"], "--port must be in 1..65535 (got 0)"),
+    (["space", "some-run", "--output_dir", "space", "--model_id", "bad"],
+     "--model_id must be a Hub model id org/name (got 'bad')"),
+    (["push", "some-run", "bad id!!"], "REPO_ID 'bad id!!' is not a Hub repo id: "),
+    (["evaluate", "gan-mnist", "some-run", "--batch_size", "0"], "--batch_size must be >= 1 (got 0)"),
+    (["evaluate", "gan-mnist", "some-run", "--num_images", "0"], "--num_images must be >= 10"),
+    (["generate", "some-run", "--debug"], "unrecognized arguments: --debug (--debug goes before the command"),
+])
+def test_every_command_refuses_an_option_in_one_line(tmp_path, argv, message):
+    """Not argparse's usage block (3 to 11 lines before): one line naming the option, exit code 2, and nothing
+    looked up (`some-run` does not exist)."""
+    proc = run_program(*argv, timeout=120)
+    assert proc.returncode == 2
+    assert _one_line(proc).startswith(f"classicnets {argv[0]}: error: {message}")
+
+
+@pytest.mark.parametrize(("argv", "error", "words"), [
+    (["generate", "{missing}"], "CheckpointError", "No such folder or Hub repo"),
+    (["classify", "{missing}", "a sentence"], "CheckpointError", "No such folder or Hub repo"),
+    (["demo", "{missing}"], "CheckpointError", "No such folder or Hub repo"),
+    (["space", "{missing}", "--output_dir", "{tmp}/space", "--model_id", "o/m"], "CheckpointError",
+     "No such folder or Hub repo"),
+    (["push", "{missing}", "o/m"], "HubError", "does not exist"),
+    (["evaluate", "gan-mnist", "{missing}"], "CheckpointError", "No GAN checkpoint at"),
+])
+def test_debug_shows_the_traceback_of_every_command(console, tmp_path, argv, error, words):
+    """Each command used to catch and print its own errors, so --debug had no traceback to show."""
+    argv = [a.format(missing=tmp_path / "missing", tmp=tmp_path) for a in argv]
+    code, err = console(*argv)
+    assert code == 1 and err.startswith(f"classicnets {argv[0]}: error: ") and err.count("\n") == 1, err
+    assert words in err
+    with pytest.raises(Exception) as info:
+        console("--debug", *argv)
+    assert type(info.value).__name__ == error and words in str(info.value)
+    assert not (tmp_path / "space").exists()
+
+
+def test_train_push_to_hub_without_a_token_is_one_line(console, char_lstm_checkpoint, tmp_path, monkeypatch):
+    """The push at the end of `classicnets train --push_to_hub` raised a HubError that was no UserError: a
+    24-line traceback."""
+    from huggingface_hub import constants
+
+    from classicnets.hub.push import push_checkpoint
+
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "no-token"))
+    monkeypatch.setattr(constants, "HF_STORED_TOKENS_PATH", str(tmp_path / "no-stored-tokens"))
+    # The engine's last step, on a saved model: the same push_checkpoint call, without the training before it.
+    monkeypatch.setattr("classicnets.training.Engine.train",
+                        lambda self: push_checkpoint(char_lstm_checkpoint, self.args.hub_model_id))
+    code, err = console("train", "char-lstm", "--output_dir", str(tmp_path / "run"), "--push_to_hub",
+                        "--hub_model_id", "my-org/char-lstm")
+    assert code == 1 and err.count("\n") == 1, err
+    assert err.startswith("classicnets train: error: No Hugging Face token found, and pushing to my-org/char-lstm "
+                          "needs one with write access. Run `hf auth login`, set HF_TOKEN")

@@ -6,6 +6,7 @@ import json
 import os
 import pickle
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -119,8 +120,11 @@ def test_resume_executes_nothing_from_the_checkpoint(run, tmp_path, target):
         pickle.dump({"state": _Payload(marker)}, f)
     proc = _train(run, resume_from_checkpoint="latest", max_steps=6)
     assert not marker.exists(), proc.stderr[-2000:]
-    if target != "custom_checkpoint_0.pkl":  # accelerate's own files: refused, with the reason
-        assert proc.returncode != 0 and "refused rather than executed" in proc.stderr
+    # Refused, with the reason, in one line (custom_checkpoint_0.pkl: once accelerate's 27-line traceback).
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert "refused rather than" in proc.stderr.strip().splitlines()[-1]
+    if target == "custom_checkpoint_0.pkl":
+        assert f"{checkpoint} holds custom_checkpoint_0.pkl, which classicnets never writes" in proc.stderr
 
 
 def test_leftovers_of_a_killed_run_are_removed_when_it_resumes(run):
@@ -198,3 +202,187 @@ def test_resuming_on_another_corpus_is_a_clear_error(run):
     proc = _train(run, resume_from_checkpoint="latest", max_steps=6, train_file=other, validation_file=other)
     assert proc.returncode == 1 and "holds a model of another shape" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# --- provenance: what --overwrite_output_dir replaces, what it never touches ----------------------------------
+
+
+def test_resuming_from_another_folder_never_overwrites_a_saved_model(run, tmp_path):
+    """--resume_from_checkpoint OTHER_RUN/checkpoints/checkpoint-2 into a folder holding a saved model: refused as
+    a fresh run would be (it used to skip the check and replace the model); into an empty folder it runs."""
+    model = tmp_path / "model"
+    model.mkdir()
+    for name in ("model.safetensors", "config.json", "README.md"):
+        shutil.copy(run / name, model / name)
+    before = _snapshot(model)
+    foreign = checkpointing.checkpoints_dir(run) / "checkpoint-2"
+    proc = _train(model, resume_from_checkpoint=foreign)
+    assert proc.returncode == 1 and "already holds a saved model" in proc.stderr, proc.stderr[-2000:]
+    assert _snapshot(model) == before
+    fresh = tmp_path / "fresh"
+    done = _train(fresh, check=True, resume_from_checkpoint=foreign)
+    assert f"Resumed from {foreign} at step 2" in done.stdout
+    assert [p.name for p in checkpointing.completed_checkpoints(fresh)] == ["checkpoint-4"]
+
+
+def test_overwrite_never_touches_the_users_own_files(run):
+    """corpus.txt (the --train_file itself), prepare.py, settings.json, NOTES.md: no run wrote them, whatever their
+    names, so the folder is refused (naming them) and nothing moves; they were once deleted by name pattern."""
+    shutil.copy(run.parent / "train.txt", run / "corpus.txt")
+    for name, text in (("prepare.py", "print('prepare')"), ("settings.json", "{}"), ("NOTES.md", "# notes")):
+        (run / name).write_text(text)
+    before = _snapshot(run)
+    proc = _train(run, overwrite_output_dir=True, train_file=run / "corpus.txt")
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    line = proc.stderr.strip().splitlines()[-1]
+    assert "holds files that no classicnets run writes (NOTES.md, corpus.txt (this run's --train_file), " \
+           "prepare.py, settings.json)" in line and "Choose another --output_dir" in line
+    assert _snapshot(run) == before and not list(run.glob(".replaced-*"))
+
+
+def test_a_run_lists_what_it_wrote_and_overwrite_goes_by_that_list(run):
+    """The manifest lists every entry the run wrote; a file of a run's name that this run did not write
+    (examples.txt: char-lstm writes none) is the user's: refused, not replaced."""
+    manifest = json.loads((run / checkpointing.MANIFEST).read_text())
+    written = sorted(p.name for p in run.iterdir() if p.name not in (checkpointing.LOCK_FILE, checkpointing.MANIFEST))
+    assert manifest["finished"] is True and manifest["recipe"] == "char-lstm" and manifest["files"] == written
+    assert {"model.safetensors", "config.json", "vocab.json", "checkpoints", "metrics.jsonl"} <= set(written)
+    assert checkpointing.folder_contents(run, "char-lstm") == (written, [])
+    (run / "examples.txt").write_text("my own examples")
+    before = _snapshot(run)
+    proc = _train(run, overwrite_output_dir=True)
+    assert proc.returncode == 1 and "holds files that no classicnets run writes (examples.txt)" in proc.stderr
+    assert _snapshot(run) == before
+
+
+def test_a_folder_from_before_manifests_is_judged_by_exact_run_names(tmp_path):
+    """No manifest: only the exact names a run writes are a run's; extensions decide nothing."""
+    folder = tmp_path / "old"
+    (folder / "checkpoints").mkdir(parents=True)
+    (folder / "samples").mkdir()
+    (folder / "samples" / "step-00003.png").write_bytes(b"png")
+    run_names = ["README.md", "config.json", "configuration_char_lstm.py", "loss_curve.png", "metrics.json",
+                 "metrics.jsonl", "model.safetensors", "modeling_char_lstm.py", "tokenizer_config.json", "vocab.json"]
+    user_names = ["NOTES.md", "corpus.txt", "notes.png", "prepare.py", "settings.json"]
+    for name in run_names + user_names:
+        (folder / name).write_text("x")
+    (folder / checkpointing.LOCK_FILE).write_text("")
+    ours, others = checkpointing.folder_contents(folder, "char-lstm")
+    assert ours == sorted([*run_names, "checkpoints", "samples"]) and others == user_names
+    (folder / "samples" / "my-photo.jpg").write_bytes(b"jpg")  # samples/ then holds something no run writes
+    assert "samples" in checkpointing.folder_contents(folder, "char-lstm")[1]
+
+
+def test_overwrite_never_replaces_an_input_even_of_a_run_file_name(run):
+    """A folder from before manifests whose samples.txt (a name char-lstm writes) is this run's --train_file."""
+    (run / checkpointing.MANIFEST).unlink()
+    shutil.copy(run.parent / "train.txt", run / "samples.txt")
+    before = _snapshot(run)
+    proc = _train(run, overwrite_output_dir=True, train_file=run / "samples.txt")
+    assert proc.returncode == 1
+    assert "samples.txt is this run's --train_file: --overwrite_output_dir never replaces what a run reads" \
+        in proc.stderr.strip().splitlines()[-1]
+    assert _snapshot(run) == before
+
+
+# --- an interrupted --overwrite_output_dir run never strands nor deletes the run it was replacing ------------
+
+
+class _InterruptAt:
+    """An engine callback: Ctrl-C (KeyboardInterrupt) at the end of optimizer step `step`."""
+
+    def __init__(self, step):
+        self.step = step
+
+    def on_step_end(self, run):
+        if run.step == self.step:
+            raise KeyboardInterrupt
+
+
+def test_an_interrupted_overwrite_moves_the_earlier_run_back(run, console, monkeypatch, capsys,
+                                                             fresh_accelerate_state):
+    from classicnets.training.engine import Engine
+
+    original = Engine.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.callbacks.append(_InterruptAt(1))
+
+    monkeypatch.setattr(Engine, "__init__", init)
+    before = _snapshot(run)
+    args = tiny_char_lstm_args(run.parent, run, max_steps=4, save_steps=2, sample_chars=0, overwrite_output_dir=True)
+    with pytest.raises(KeyboardInterrupt):
+        console("train", *args)
+    assert "moved the earlier run's files back" in capsys.readouterr().err
+    assert _snapshot(run) == before and not list(run.glob(".replaced-*"))
+
+
+def _killed_overwrite(run, keep_checkpoint: bool) -> Path:
+    """What `kill -9` leaves of an --overwrite_output_dir run: the earlier run in .replaced-<stamp>/, the killed
+    run's partial output beside it (metrics.jsonl, a half-written checkpoint, or a finished one)."""
+    aside = run / ".replaced-20240102-030405"
+    aside.mkdir()
+    for entry in list(run.iterdir()):
+        if entry != aside and entry.name != checkpointing.LOCK_FILE:
+            entry.rename(aside / entry.name)
+    (run / "metrics.jsonl").write_text('{"kind": "train", "step": 2, "loss": 3.0}\n')
+    root = checkpointing.checkpoints_dir(run)
+    root.mkdir()
+    shutil.copytree(aside / "checkpoints" / "checkpoint-2", root / ("checkpoint-2" if keep_checkpoint else
+                                                                    "checkpoint-2.tmp"))
+    return aside
+
+
+def test_a_run_set_aside_by_a_killed_overwrite_is_restored_at_the_next_start(run):
+    before = _snapshot(run)
+    aside = _killed_overwrite(run, keep_checkpoint=False)
+    proc = _train(run)  # no flag: the earlier run comes back, then the folder is refused as holding a run
+    assert f"Restored the earlier run that an interrupted --overwrite_output_dir run had set aside in {aside.name}" \
+        in proc.stdout
+    assert proc.returncode == 1 and "already holds a run" in proc.stderr
+    assert _snapshot(run) == before and not aside.exists()
+
+
+def test_a_run_set_aside_is_never_deleted_when_the_killed_run_left_a_checkpoint(run):
+    aside = _killed_overwrite(run, keep_checkpoint=True)
+    before = _snapshot(run)
+    proc = _train(run, overwrite_output_dir=True)  # once: .replaced-* deleted without a word
+    assert proc.returncode == 1
+    line = proc.stderr.strip().splitlines()[-1]
+    assert f"{aside} holds the earlier run that an interrupted --overwrite_output_dir run set aside" in line
+    assert "--resume_from_checkpoint latest" in line
+    assert _snapshot(run) == before
+    # Continuing the interrupted run completes the replacement: the earlier run goes once the model is saved.
+    done = _train(run, check=True, resume_from_checkpoint="latest")
+    assert f"{aside} holds the earlier run" in done.stdout and not aside.exists()
+    assert json.loads((run / checkpointing.MANIFEST).read_text())["finished"] is True
+
+
+def test_a_kill_while_a_checkpoint_is_saved_again_keeps_that_step(tmp_path, monkeypatch):
+    """finalize replacing checkpoint-2 (a resumed run saving step 2 again): killed between moving the old one out
+    and moving the new one in, the step still has a whole checkpoint at the next start (it was deleted first)."""
+    for step in (1, 2):
+        checkpointing.temporary_path(tmp_path, step).mkdir(parents=True)
+        checkpointing.finalize(tmp_path, step, {"global_step": step}, keep=0)
+    rename = Path.rename
+
+    def killed(self, target):
+        if self.name.endswith(".tmp"):
+            raise KeyboardInterrupt
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", killed)
+    checkpointing.temporary_path(tmp_path, 2).mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        checkpointing.finalize(tmp_path, 2, {"global_step": 2, "again": True}, keep=0)
+    monkeypatch.undo()
+    assert checkpointing.remove_leftovers(tmp_path) == ["checkpoint-2.tmp"]
+    assert [p.name for p in checkpointing.completed_checkpoints(tmp_path)] == ["checkpoint-1", "checkpoint-2"]
+    assert checkpointing.read_engine_state(checkpointing.checkpoints_dir(tmp_path) / "checkpoint-2") == {
+        "global_step": 2, "objects": {}}
+    checkpointing.temporary_path(tmp_path, 2).mkdir()  # and a save that is not interrupted replaces it
+    checkpointing.finalize(tmp_path, 2, {"global_step": 2, "again": True}, keep=0)
+    assert sorted(p.name for p in checkpointing.checkpoints_dir(tmp_path).iterdir()) == ["checkpoint-1",
+                                                                                         "checkpoint-2"]
+    assert checkpointing.read_engine_state(checkpointing.checkpoints_dir(tmp_path) / "checkpoint-2")["again"]

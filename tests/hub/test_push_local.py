@@ -8,6 +8,7 @@ import pytest
 from huggingface_hub import constants
 
 from classicnets.commands.push import build_parser, main
+from classicnets.errors import OptionError, UserError, as_user_error
 from classicnets.hub import HubError, push_checkpoint, scrub_token
 
 from .conftest import tree_fingerprint
@@ -115,7 +116,7 @@ def test_cli_parser_and_handler(loopback_hub, checkpoint, no_xet, capsys):
         assert needle in help_text
     for dashed in ("--commit-message", "--create-pr"):  # one flag style in every command: underscores
         assert dashed not in help_text
-        with pytest.raises(SystemExit):
+        with pytest.raises(OptionError, match=f"unrecognized arguments: {dashed} \\(did you mean --"):
             parser.parse_args([str(checkpoint), "org/name", dashed])
 
     assert main([str(checkpoint), f"{loopback_hub.user}/cli", "--token", loopback_hub.token,
@@ -124,8 +125,30 @@ def test_cli_parser_and_handler(loopback_hub, checkpoint, no_xet, capsys):
     assert "commit: " in out and loopback_hub.token not in out
     assert "model.safetensors" in loopback_hub.list_files(f"{loopback_hub.user}/cli", "dev")
 
-    assert main([str(checkpoint.parent / "nope"), "org/name"]) == 1
-    assert "does not exist" in capsys.readouterr().err
+    with pytest.raises(HubError, match="does not exist"):  # `classicnets` prints it in one line (tests/faults)
+        main([str(checkpoint.parent / "nope"), "org/name"])
+
+
+@pytest.mark.parametrize(("repo_id", "reason"), [
+    ("bad id!!", "Repo id must use alphanumeric chars"),
+    ("org/sub/name", "Repo id must be in the form 'repo_name' or 'namespace/repo_name'"),
+    ("org/na--me", "Cannot have -- or .."),
+])
+def test_repo_id_is_checked_when_parsed(checkpoint, monkeypatch, repo_id, reason):
+    """Before the folder, the token or the network: "bad id!!" used to end in a token error."""
+    monkeypatch.setattr("classicnets.hub.push.push_checkpoint", lambda *a, **k: pytest.fail("must not push"))
+    with pytest.raises(OptionError) as info:
+        main([str(checkpoint), repo_id, "--endpoint", CLOSED])
+    assert str(info.value).startswith(f"REPO_ID {repo_id!r} is not a Hub repo id: {reason}")
+    assert str(info.value).endswith("; use namespace/name, e.g. my-org/my-model") and info.value.exit_code == 2
+    assert "repo_type" not in str(info.value)  # the validator's advice to Python callers
+
+
+def test_hub_error_is_a_user_error():
+    """`classicnets train --push_to_hub` (and push) print it as one line, exit code 1; still a RuntimeError."""
+    err = HubError("No Hugging Face token found.", reason="auth")
+    assert isinstance(err, UserError) and isinstance(err, RuntimeError) and as_user_error(err) is err
+    assert err.exit_code == 1 and err.reason == "auth"
 
 
 @pytest.mark.parametrize("stage, reason", [("create", "unreachable"), ("upload", "interrupted")])

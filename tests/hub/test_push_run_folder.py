@@ -81,6 +81,7 @@ def run_folder(tmp_path):
     write_training_state(run / "checkpoints" / "checkpoint-2000.tmp", model, 2000, run)
     write_training_state(run / "checkpoint-500", model, 500, run)  # a Trainer-style checkpoint folder
     (run / ".classicnets.lock").write_text(f"{os.getpid()}\n")
+    (run / ".classicnets-run.json").write_text('{"entries": ["model.safetensors"], "finished": true}')
     (run / "metrics.json.tmp").write_text("{")
     tensorboard = run / "char-lstm"  # accelerate's TensorBoard tracker: RUN/<project>/events + hparams.yml
     (tensorboard / "1700000000").mkdir(parents=True)
@@ -202,7 +203,7 @@ REFUSALS = [link_to_a_private_key, link_to_a_folder_outside, link_inside_the_fol
 
 
 @pytest.mark.parametrize("spoil", REFUSALS, ids=lambda f: f.__name__)
-def test_refused_with_its_name_and_nothing_sent(loopback_hub, run_folder, no_xet, capsys, spoil):
+def test_refused_with_its_name_and_nothing_sent(loopback_hub, run_folder, no_xet, capsys, monkeypatch, spoil):
     run, _ = run_folder
     name, words = spoil(run)
     repo = f"{loopback_hub.user}/refused-{spoil.__name__.replace('_', '-')}"
@@ -210,7 +211,11 @@ def test_refused_with_its_name_and_nothing_sent(loopback_hub, run_folder, no_xet
         push_checkpoint(run, repo, token=loopback_hub.token, endpoint=loopback_hub.url)
     assert err.value.reason == "checkpoint"
     assert name in str(err.value) and words in str(err.value), str(err.value)
-    code = cli_main(["push", str(run), repo, "--token", loopback_hub.token, "--endpoint", loopback_hub.url])
+    # as the program runs it (argv from sys.argv): one line, exit 1; a Python caller of main(argv) gets the error
+    monkeypatch.setattr(sys, "argv", ["classicnets", "push", str(run), repo, "--token", loopback_hub.token,
+                                      "--endpoint", loopback_hub.url])
+    monkeypatch.delenv("CLASSICNETS_DEBUG", raising=False)
+    code = cli_main()
     stderr = capsys.readouterr().err
     assert code == 1
     assert stderr.startswith("classicnets push: error: ") and stderr.count("\n") == 1 and name in stderr, stderr

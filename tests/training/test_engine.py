@@ -84,7 +84,7 @@ def test_nan_loss_stops_with_clear_error_and_keeps_checkpoints(tmp_path):
 
 
 def test_max_time_stops_cleanly(tmp_path):
-    metrics = Engine(RegressionRecipe(RegressionArguments()), _args(tmp_path, max_steps=10_000, max_time=0.0)).train()
+    metrics = Engine(RegressionRecipe(RegressionArguments()), _args(tmp_path, max_steps=10_000, max_time=1e-9)).train()
     summary = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert "max_time" in summary["stop_reason"] and summary["global_step"] == 1
     assert "mse" in metrics and (tmp_path / "run" / "done.txt").exists()

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from classicnets.errors import CheckpointError, DataError, OptionError
+from classicnets.training.checkpointing import LOCK_FILE
+
 from .helpers import run_train
 from .test_transformer_sst2 import NEGATIVE, POSITIVE, sst2_args, write_sentiment_dataset
 
@@ -49,6 +52,8 @@ def test_joins_members_scores_them_and_writes_a_loadable_checkpoint(members, tmp
     assert "deep ensemble of 2 classifiers" in card and "classicnets ensemble" in card
     assert "A **deep ensemble of 2 small Transformer encoders**" in card and "mean of softmax over M" in card
     assert not list(tmp_path.glob("*.tmp-*"))  # the temporary folder was renamed
+    # what a later --overwrite_output_dir may replace: the ensemble's own files, listed; no lock left behind
+    assert summary["files"] == sorted(p.name for p in out.iterdir())
     assert "Ensemble: accuracy" in capsys.readouterr().out
 
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
@@ -62,6 +67,15 @@ def test_joins_members_scores_them_and_writes_a_loadable_checkpoint(members, tmp
 
     with pytest.raises(FileExistsError, match="already holds files: pass --overwrite_output_dir"):
         ensemble(*folders, "--output_dir", out)
+    (out / "someone_elses.txt").write_text("keep me")  # not the ensemble's: the folder is refused, nothing lost
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(FileExistsError, match=r"only replaces an earlier ensemble.*Nothing was changed"):
+        ensemble(*folders, "--output_dir", out, "--overwrite_output_dir")
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != LOCK_FILE} == before
+    (out / "someone_elses.txt").unlink()
+    assert ensemble(*folders, "--output_dir", out, "--overwrite_output_dir", "--batch_size", "3") == 0
+    assert json.loads((out / "metrics.json").read_text())["val_accuracy"] == summary["val_accuracy"]
+    assert not list(tmp_path.glob("*.tmp-*")) and not list(tmp_path.glob("*.replaced-*"))
 
 
 @pytest.mark.slow
@@ -69,11 +83,18 @@ def test_members_with_different_tokenizers_or_data_are_refused(members, tmp_path
     data, folders = members
     other = tmp_path / "other"
     run_train(sst2_args(data, other, max_steps=2, eval_steps=100, vocab_size=90))
-    with pytest.raises(ValueError, match=r"another vocabulary .* --tokenizer_name"):
+    # errors the user caused: `classicnets` prints them in one line (exit code 1)
+    with pytest.raises(CheckpointError, match=r"another vocabulary .* --tokenizer_name"):
         ensemble(folders[0], other, "--output_dir", tmp_path / "bad")
-    with pytest.raises(ValueError, match=r"needs column\(s\) \['text'\], but the dataset has"):
+    with pytest.raises(DataError, match=r"needs column\(s\) \['text'\], but the dataset has"):
         ensemble(*folders, "--output_dir", tmp_path / "bad", "--text_column", "text")
-    assert not (tmp_path / "bad").exists()
+    with pytest.raises(DataError, match=r"labels outside 0..1 .*\(e.g. -1\).*evaluate on 'validation'"):
+        ensemble(*folders, "--output_dir", tmp_path / "bad", "--eval_split", "test")  # SST-2's hidden labels
+    with pytest.raises(CheckpointError, match=r"No such folder or Hub repo: '.*missing'"):
+        ensemble(folders[0], tmp_path / "missing", "--output_dir", tmp_path / "bad")
+    with pytest.raises(OptionError, match=r"--batch_size must be >= 1 \(got 0\)"):
+        ensemble(*folders, "--output_dir", tmp_path / "bad", "--batch_size", "0")
+    assert not (tmp_path / "bad").exists()  # a failed command leaves no folder behind
 
 
 @pytest.mark.slow

@@ -12,12 +12,14 @@ parser: `classicnets --help` and `classicnets <command> --help` start in a fract
 (benchmarks/cli_startup.py).
 """
 
+import argparse
 import importlib
 import os
+import re
 import sys
 
 from .._lazy import cancel, register_when_transformers_loads
-from ..errors import as_user_error
+from ..errors import OptionError, as_user_error
 
 # name -> one-line help; the module `classicnets.commands.<name>` (dashes as underscores) does the rest.
 COMMANDS = {
@@ -69,6 +71,40 @@ def main(argv: list[str] | None = None) -> int:
         return user_error.exit_code
     finally:
         register_when_transformers_loads()  # what `import classicnets` promises, for the rest of this process
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """The parser of every command but `train` (whose HfArgumentParser does the same with `refuse_option`): no
+    abbreviated flags, and an error is ONE line, `classicnets COMMAND: error: MESSAGE; `... --help` lists every
+    option.` with exit code 2 (an `OptionError` that `main` prints), instead of argparse's usage block. Its
+    subparsers (`add_subparsers`) are of this class too."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str):
+        if message.startswith("unrecognized arguments:"):
+            given = message.split(":", 1)[1].split()
+            message += (" (--debug goes before the command: classicnets --debug COMMAND ...)" if "--debug" in given
+                        else did_you_mean(given, list(self._option_string_actions)))
+        refuse_option(message, self.prog)
+
+
+def refuse_option(message: str, prog: str):
+    """Raise argparse's error `message` as one line: `--port: invalid int value: 'x'; `classicnets demo --help`
+    lists every option.` (an `OptionError`, exit code 2)."""
+    message = re.sub(r"argument ([^\s/:]+)(?:/[^\s/:]+)*:", r"\1:", message).rstrip(".")
+    raise OptionError(None, f"{message}; `{prog} --help` lists every option.")
+
+
+def did_you_mean(given: list[str], known: list[str]) -> str:
+    """" (did you mean --max_steps?)" for the first unknown flag close to a known one, else ""."""
+    import difflib
+
+    flags = [arg.split("=")[0] for arg in given if arg.startswith("--")]
+    close = difflib.get_close_matches(flags[0], known, 1) if flags else []
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def _dispatch(argv: list[str]) -> int:

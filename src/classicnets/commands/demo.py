@@ -9,13 +9,13 @@ The family comes from config.json: char-LSTM (streamed text), Transformer classi
 
 import argparse
 import importlib.util
-import sys
 
-from . import COMMANDS
+from ..errors import OptionError, UserError
+from . import COMMANDS, ArgumentParser
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(allow_abbrev=False, prog="classicnets demo", description=COMMANDS["demo"])
+    parser = ArgumentParser(prog="classicnets demo", description=COMMANDS["demo"])
     parser.add_argument("checkpoint", help="A run folder (or any save_pretrained folder), or a Hub id org/name.")
     parser.add_argument("--port", type=int, default=None, help="Port on 127.0.0.1 (default: 7860, or the next free).")
     parser.add_argument("--share", choices=("off", "on"), default="off",
@@ -27,20 +27,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.port is not None and not 0 < args.port < 65536:
-        build_parser().error(f"--port must be in 1..65535, got {args.port}.")
+        raise OptionError("port", "must be in 1..65535", args.port)
     if importlib.util.find_spec("gradio") is None:  # not installed (a broken install keeps its traceback)
-        print('classicnets demo: error: the demos need gradio: pip install "classicnets[demo]"', file=sys.stderr)
-        return 1
-    from ..demos import CheckpointError, build_demo, launch_demo
+        raise UserError('the demos need gradio: pip install "classicnets[demo]"')
+    from ..demos import build_demo, launch_demo
 
-    try:
-        demo = build_demo(args.checkpoint, title=args.title)
-    except CheckpointError as err:
-        print(f"classicnets demo: error: {err}", file=sys.stderr)
-        return 1
+    demo = build_demo(args.checkpoint, title=args.title)  # CheckpointError: one line, exit 1 (commands.main)
     try:
         launch_demo(demo, port=args.port, share=args.share == "on", block=True)
     except OSError as err:  # the port is taken, or cannot be bound
-        print(f"classicnets demo: error: cannot serve on 127.0.0.1:{args.port}: {err}", file=sys.stderr)
-        return 1
+        where = "127.0.0.1" + (f":{args.port}" if args.port else "")
+        raise UserError(f"cannot serve on {where}: {err}; choose another --port") from err
     return 0
+

@@ -10,16 +10,19 @@ The family comes from the checkpoint's config.json (`model_type`); options of th
 import argparse
 import sys
 
-from . import COMMANDS
+from . import COMMANDS, ArgumentParser
 
 # Options of one family only: their defaults are None here, so that giving one to the other family is an error.
 TEXT_DEFAULTS = {"prompt": "ROMEO:", "max_new_tokens": 300, "temperature": 0.8, "top_k": 0, "top_p": 1.0,
                  "num_samples": 1}
 IMAGE_DEFAULTS = {"num_images": 16, "labels": None, "output": None, "output_dir": None, "nrow": 8, "scale": 1}
+MAX_GRID_IMAGES = 1024  # one PNG grid holds at most this many images: more go to --output_dir, one file each
+MAX_SCALE = 16
+BATCH_SIZE = 256  # images generated (and written) at a time: memory is bounded whatever --num_images
 
 
 def build_parser() -> argparse.ArgumentParser:
-    gen = argparse.ArgumentParser(allow_abbrev=False,
+    gen = ArgumentParser(
         prog="classicnets generate", description=COMMANDS["generate"],
         epilog="The family is read from the checkpoint's config.json (model_type). Errors: exit 1 for a checkpoint "
                "that cannot be used (missing, wrong family), exit 2 for bad options.")
@@ -37,40 +40,71 @@ def build_parser() -> argparse.ArgumentParser:
     text.add_argument("--greedy", action="store_true", help="Always take the most likely character.")
     text.add_argument("--num_samples", type=int, help="Independent samples, one after the other (default: 1).")
     image = gen.add_argument_group("GAN (images written as PNG)")
-    image.add_argument("--num_images", type=int, help=f"Images to draw (default: {IMAGE_DEFAULTS['num_images']}).")
+    image.add_argument("--num_images", type=int, help=f"Images to draw (default: {IMAGE_DEFAULTS['num_images']}; "
+                                                      f"more than {MAX_GRID_IMAGES} need --output_dir).")
     image.add_argument("--labels", type=int, nargs="+", metavar="DIGIT",
                        help="Class-conditional models: one class for every image, or one per image.")
-    image.add_argument("--output", metavar="PATH", help="Write one PNG grid of all images here (default: "
-                                                        "samples.png when --output_dir is not given).")
-    image.add_argument("--output_dir", metavar="DIR", help="Write each image as DIR/image_0000.png, ...")
+    image.add_argument("--output", metavar="PATH", help=f"Write one PNG grid of all images here, at most "
+                                                        f"{MAX_GRID_IMAGES} (default: samples.png when --output_dir "
+                                                        "is not given).")
+    image.add_argument("--output_dir", metavar="DIR", help="Write each image as DIR/image_0000.png, ... (written "
+                                                           f"{BATCH_SIZE} at a time: any number of images).")
     image.add_argument("--nrow", type=int, help=f"Images per row of the grid (default: {IMAGE_DEFAULTS['nrow']}).")
-    image.add_argument("--scale", type=int, help="Enlarge every written image this many times, nearest neighbour "
-                                                 "(default: 1).")
+    image.add_argument("--scale", type=int, help=f"Enlarge every written image this many times (1..{MAX_SCALE}), "
+                                                 "nearest neighbour (default: 1).")
     return gen
 
 
 def main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from ..demos.loader import CheckpointError, detect_family, read_config, require_family, resolve_checkpoint
+    check_values(args)  # before the checkpoint is looked for: a bad option is refused at once
+    from ..demos.loader import detect_family, read_config, require_family, resolve_checkpoint
 
-    try:
-        checkpoint = resolve_checkpoint(args.checkpoint)
-        family = detect_family(read_config(checkpoint))
-        require_family(family, ("char-lstm", "gan-mnist"), "`classicnets generate`", args.checkpoint)
-    except CheckpointError as err:
-        print(f"classicnets generate: error: {err}", file=sys.stderr)
-        return 1
-    check_options(parser, args, family)
-    try:
-        return generate_text(args, checkpoint) if family == "char-lstm" else generate_images(args, checkpoint)
-    except CheckpointError as err:
-        print(f"classicnets generate: error: {err}", file=sys.stderr)
-        return 1
+    checkpoint = resolve_checkpoint(args.checkpoint)  # CheckpointError: one line, exit 1 (see commands.main)
+    family = detect_family(read_config(checkpoint))
+    require_family(family, ("char-lstm", "gan-mnist"), "`classicnets generate`", args.checkpoint)
+    check_options(args, family)
+    return generate_text(args, checkpoint) if family == "char-lstm" else generate_images(args, checkpoint)
 
 
-def check_options(parser: argparse.ArgumentParser, args: argparse.Namespace, family: str) -> None:
-    """Refuse the other family's options and impossible values (exit 2, like any argparse error); fill defaults."""
+def check_values(args: argparse.Namespace) -> None:
+    """Refuse values that cannot work whatever the checkpoint's family (OptionError: one line, exit 2)."""
+    from ..errors import OptionError
+
+    if not 0 <= args.seed < 2**64:
+        raise OptionError("seed", "must be in [0, 2**64)", args.seed)
+    if args.temperature is not None:
+        if args.temperature == 0 and not args.greedy:
+            raise OptionError("temperature", "0 is not sampling", hint="use --greedy to always take the most "
+                                                                      "likely character")
+        if not args.temperature >= 0:  # NaN too
+            raise OptionError("temperature", "must be > 0", args.temperature, hint="or --greedy")
+    for name in ("num_samples", "max_new_tokens", "num_images", "nrow"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            raise OptionError(name, "must be >= 1", getattr(args, name))
+    if args.top_k is not None and args.top_k < 0:
+        raise OptionError("top_k", "must be >= 0 (0: all characters)", args.top_k)
+    if args.top_p is not None and not 0 < args.top_p <= 1:
+        raise OptionError("top_p", "must be in (0, 1]", args.top_p)
+    if args.scale is not None and not 1 <= args.scale <= MAX_SCALE:
+        raise OptionError("scale", f"must be in 1..{MAX_SCALE}", args.scale)
+    if args.labels is not None:
+        if any(y < 0 for y in args.labels):
+            raise OptionError("labels", "must be classes >= 0", [y for y in args.labels if y < 0])
+        if args.num_images is not None and len(args.labels) not in (1, args.num_images):
+            raise OptionError("labels", f"takes one class for all images or one per image ({args.num_images})",
+                              len(args.labels))
+    num_images = args.num_images if args.num_images is not None else IMAGE_DEFAULTS["num_images"]
+    if (args.output is not None or args.output_dir is None) and num_images > MAX_GRID_IMAGES:
+        raise OptionError("num_images", f"is more than one grid holds ({MAX_GRID_IMAGES} images)", num_images,
+                          hint="write them one file each with --output_dir DIR (leave --output out)")
+
+
+def check_options(args: argparse.Namespace, family: str) -> None:
+    """Refuse the other family's options (exit 2, like any option error); fill the defaults of this family's."""
+    from ..errors import OptionError
+
     own, other = (TEXT_DEFAULTS, IMAGE_DEFAULTS) if family == "char-lstm" else (IMAGE_DEFAULTS, TEXT_DEFAULTS)
     given = [f"--{k}" for k in other if getattr(args, k) is not None]
     if family != "char-lstm" and args.greedy:
@@ -78,33 +112,16 @@ def check_options(parser: argparse.ArgumentParser, args: argparse.Namespace, fam
     if given:
         what = "a char-LSTM (text)" if family == "char-lstm" else "a GAN (images)"
         verb = "does" if len(given) == 1 else "do"
-        parser.error(f"{args.checkpoint} is {what}: {', '.join(given)} {verb} not apply to it.")
+        raise OptionError(None, f"{args.checkpoint} is {what}: {', '.join(given)} {verb} not apply to it")
     for key, default in own.items():
         if getattr(args, key) is None:
             setattr(args, key, default)
-    if family == "char-lstm":
-        if args.temperature == 0 and not args.greedy:
-            parser.error("--temperature 0 is not sampling: use --greedy to always take the most likely character.")
-        if args.temperature < 0:
-            parser.error(f"--temperature must be > 0, got {args.temperature}.")
-        if args.num_samples < 1:
-            parser.error(f"--num_samples must be >= 1, got {args.num_samples}.")
-        if args.max_new_tokens < 1:
-            parser.error(f"--max_new_tokens must be >= 1, got {args.max_new_tokens}.")
-        if args.top_k < 0:
-            parser.error(f"--top_k must be >= 0 (0: all characters), got {args.top_k}.")
-        if not 0 < args.top_p <= 1:
-            parser.error(f"--top_p must be in (0, 1], got {args.top_p}.")
-        return
-    if args.num_images < 1:
-        parser.error(f"--num_images must be >= 1, got {args.num_images}.")
-    if args.nrow < 1 or args.scale < 1:
-        parser.error("--nrow and --scale must be >= 1.")
-    if args.labels is not None and len(args.labels) not in (1, args.num_images):
-        parser.error(f"--labels takes one class for all images or one per image ({args.num_images}), "
-                     f"got {len(args.labels)}.")
-    if args.output is None and args.output_dir is None:
-        args.output = "samples.png"
+    if family != "char-lstm":
+        if args.labels is not None and len(args.labels) not in (1, args.num_images):  # --num_images left out
+            raise OptionError("labels", f"takes one class for all images or one per image ({args.num_images})",
+                              len(args.labels))
+        if args.output is None and args.output_dir is None:
+            args.output = "samples.png"
 
 
 def generate_text(args: argparse.Namespace, checkpoint) -> int:
@@ -141,10 +158,15 @@ def generate_text(args: argparse.Namespace, checkpoint) -> int:
 
 
 def generate_images(args: argparse.Namespace, checkpoint) -> int:
-    """Write a grid (`--output`) and/or one PNG per image (`--output_dir`); print what was written."""
+    """Write a grid (`--output`, at most MAX_GRID_IMAGES images) and/or one PNG per image (`--output_dir`, written
+    BATCH_SIZE at a time, so memory stays bounded whatever --num_images); print what was written. The images are
+    those of `model.generate(num_images, seed, labels)`: the seeded stream does not depend on the batch size."""
     from pathlib import Path
 
+    import torch
+
     from ..demos.loader import load_checkpoint
+    from ..errors import OptionError
     from ..models.gan.image_utils import save_image_grid, to_pil_images
 
     model, _ = load_checkpoint(checkpoint, "gan-mnist")
@@ -153,25 +175,33 @@ def generate_images(args: argparse.Namespace, checkpoint) -> int:
         config = model.config
         if not config.takes_user_labels:
             kind = "self-conditioned (it draws its own clusters)" if config.is_conditional else "unconditional"
-            print(f"classicnets generate: error: {args.checkpoint} is {kind}: it takes no --labels.", file=sys.stderr)
-            return 2
+            raise OptionError(None, f"{args.checkpoint} is {kind}: it takes no --labels")
         bad = [y for y in labels if not 0 <= y < config.num_classes]
         if bad:
-            print(f"classicnets generate: error: --labels must be classes 0..{config.num_classes - 1}, got {bad}.",
-                  file=sys.stderr)
-            return 2
+            raise OptionError("labels", f"must be classes 0..{config.num_classes - 1}", bad)
         labels = labels[0] if len(labels) == 1 else labels
-    images = model.generate(args.num_images, seed=args.seed, labels=labels).cpu()  # (N, C, H, W) in [0, 1]
-    if args.output:
-        path = save_image_grid(images, args.output, nrow=args.nrow, scale=args.scale)
-        print(f"wrote a grid of {len(images)} images to {path}")
+    folder = width = None
     if args.output_dir:
         folder = Path(args.output_dir)
+        if folder.exists() and not folder.is_dir():
+            raise OptionError("output_dir", f"{folder} is a file, not a folder")
         folder.mkdir(parents=True, exist_ok=True)
-        width = max(4, len(str(len(images) - 1)))
-        for i, image in enumerate(to_pil_images(images)):
-            if args.scale > 1:
-                image = image.resize((image.width * args.scale, image.height * args.scale), 0)  # 0: nearest
-            image.save(folder / f"image_{i:0{width}d}.png", format="PNG")
-        print(f"wrote {len(images)} images to {folder}/image_{0:0{width}d}.png ...")
+        width = max(4, len(str(args.num_images - 1)))
+    grid, written = [], 0
+    for batch in model.generate_batches(args.num_images, seed=args.seed, labels=labels, batch_size=BATCH_SIZE):
+        batch = batch.cpu()  # (B, C, H, W) in [0, 1]
+        if args.output:
+            grid.append(batch)  # at most MAX_GRID_IMAGES images (checked when parsed)
+        if folder is not None:
+            for image in to_pil_images(batch):
+                if args.scale > 1:
+                    image = image.resize((image.width * args.scale, image.height * args.scale), 0)  # 0: nearest
+                image.save(folder / f"image_{written:0{width}d}.png", format="PNG")
+                written += 1
+    if args.output:
+        images = torch.cat(grid)
+        path = save_image_grid(images, args.output, nrow=args.nrow, scale=args.scale)
+        print(f"wrote a grid of {len(images)} images to {path}")
+    if folder is not None:
+        print(f"wrote {written} images to {folder}/image_{0:0{width}d}.png ...")
     return 0

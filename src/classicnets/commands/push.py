@@ -2,7 +2,10 @@
 Face Hub (the work is done by `classicnets.hub.push_checkpoint`, imported when the command runs)."""
 
 import argparse
-import sys
+import re
+
+from ..errors import OptionError
+from . import ArgumentParser
 
 DESCRIPTION = """\
 Upload a run folder written by `classicnets train --output_dir` (or any folder written by `save_pretrained`)
@@ -35,9 +38,8 @@ examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(allow_abbrev=False, prog="classicnets push", description=DESCRIPTION,
-                                     epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = ArgumentParser(prog="classicnets push", description=DESCRIPTION, epilog=EPILOG,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("checkpoint_dir", metavar="CHECKPOINT_DIR",
                         help="Run folder of `classicnets train` (its --output_dir) or a folder written by "
                              "save_pretrained (config.json + *.safetensors, tokenizer, README.md).")
@@ -59,17 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    """0 on success, 1 with a one-paragraph error on stderr otherwise."""
+    """0 on success; a HubError (a UserError: one line from `classicnets`, exit 1) otherwise."""
     args = build_parser().parse_args(argv)
-    from ..hub.push import HubError, push_checkpoint
+    check_repo_id(args.repo_id)
+    from ..hub.push import push_checkpoint
 
-    try:
-        info = push_checkpoint(args.checkpoint_dir, args.repo_id, token=args.token, private=args.private,
-                               revision=args.revision, commit_message=args.commit_message,
-                               create_pr=args.create_pr, endpoint=args.endpoint)
-    except HubError as err:
-        print(f"classicnets push: error: {err}", file=sys.stderr)
-        return 1
+    info = push_checkpoint(args.checkpoint_dir, args.repo_id, token=args.token, private=args.private,
+                           revision=args.revision, commit_message=args.commit_message,
+                           create_pr=args.create_pr, endpoint=args.endpoint)
     print(f"Pushed {args.checkpoint_dir} to {args.repo_id}")
     commit_url = getattr(info, "commit_url", None)
     if commit_url:
@@ -78,3 +77,16 @@ def main(argv: list[str]) -> int:
     if pr_url:
         print(f"pull request: {pr_url}")
     return 0
+
+
+def check_repo_id(repo_id: str) -> None:
+    """Refuse (OptionError, exit 2) a REPO_ID the Hub would refuse, before the folder, the token or the network."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError as err:
+        reason = re.sub(r"\s*Use `repo_type` argument if needed\.?", "", str(err))  # API advice: not for us
+        reason = re.sub(r"\s*:\s*'.*'\.?\s*$", "", reason, flags=re.DOTALL).rstrip(".")  # without the id again
+        raise OptionError(None, f"REPO_ID {repo_id!r} is not a Hub repo id: {reason}",
+                          hint="use namespace/name, e.g. my-org/my-model") from None

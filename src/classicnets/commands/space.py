@@ -12,10 +12,10 @@ RUN (a run folder or Hub id) is only read, to check that its family has a demo a
 
 import argparse
 import re
-import sys
 from pathlib import Path
 
-from . import COMMANDS
+from ..errors import OptionError
+from . import COMMANDS, ArgumentParser
 
 # The gradio the Space runs when gradio is not installed here to ask (the version the demos were tested with).
 DEFAULT_GRADIO_VERSION = "6.31.0"
@@ -28,9 +28,10 @@ _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(allow_abbrev=False, prog="classicnets space", description=COMMANDS["space"])
+    parser = ArgumentParser(prog="classicnets space", description=COMMANDS["space"])
     parser.add_argument("run", help="The trained run folder (or its Hub id): read to check the family.")
-    parser.add_argument("--output_dir", required=True, help="Folder to write app.py, requirements.txt, README.md.")
+    parser.add_argument("--output_dir", required=True, help="Folder to write app.py, requirements.txt, README.md: "
+                                                            "new, empty, or an earlier Space folder of this command.")
     parser.add_argument("--model_id", help="The Hub model repo the Space loads (org/name; default: RUN when RUN is "
                                            "a Hub id).")
     parser.add_argument("--title", help="The Space's title (default: the model's name and 'demo').")
@@ -45,23 +46,19 @@ def is_repo_id(name: str) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     if args.model_id is None:
         if Path(args.run).exists() or not is_repo_id(args.run):
-            parser.error("--model_id is required when RUN is a folder: the Hub repo (org/name) the Space loads, "
-                         "where `classicnets push` put the model.")
+            raise OptionError("model_id", "is required when RUN is a folder: the Hub repo (org/name) the Space loads, "
+                                          "where `classicnets push` put the model")
         args.model_id = args.run
     if not is_repo_id(args.model_id):
-        parser.error(f"--model_id must be a Hub model id org/name, got {args.model_id!r}.")
-    from ..demos import CheckpointError, demo_checkpoint
-
-    try:
-        _, family = demo_checkpoint(args.run, "`classicnets space`")
-    except CheckpointError as err:
-        print(f"classicnets space: error: {err}", file=sys.stderr)
-        return 1
+        raise OptionError("model_id", "must be a Hub model id org/name", args.model_id)
     out = Path(args.output_dir)
+    check_output_dir(out)
+    from ..demos import demo_checkpoint
+
+    _, family = demo_checkpoint(args.run, "`classicnets space`")  # CheckpointError: one line, exit 1
     out.mkdir(parents=True, exist_ok=True)
     title = args.title or f"{args.model_id.split('/')[-1]} demo"
     written = [write(out / "app.py", app_py(args.model_id, title)),
@@ -71,6 +68,53 @@ def main(argv: list[str]) -> int:
     print(f"Upload it as a Space (after pushing the model to {args.model_id}): "
           f"hf upload {args.model_id}-demo {out} --repo-type space")
     return 0
+
+
+SPACE_FILES = ("app.py", "requirements.txt", "README.md")
+GIT_FILES = (".git", ".gitattributes")  # a clone of the Space repo: left as they are
+
+
+def check_output_dir(out: Path) -> None:
+    """Refuse (OptionError, before anything is written) an --output_dir that is a file, or a folder holding
+    anything but an earlier Space folder of this command: app.py, requirements.txt and a README.md whose metadata
+    says `sdk: gradio` (a run folder's model card, say, is never overwritten)."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise OptionError("output_dir", f"{out} is a file, not a folder")
+    names = {p.name for p in out.iterdir()} - set(GIT_FILES)
+    if not names:
+        return
+    others = sorted(names - set(SPACE_FILES))
+    if others:
+        shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        raise OptionError("output_dir", f"{out} already holds files that are not a Space folder's ({shown})",
+                          hint="choose a new or empty folder: `classicnets space` only replaces an earlier Space "
+                               "folder of its own (app.py, requirements.txt, README.md)")
+    if not is_space_readme(out / "README.md"):
+        raise OptionError("output_dir", f"{out} holds {', '.join(sorted(names))} but no README.md with Space "
+                                        "metadata (sdk: gradio): it is not a Space folder this command wrote",
+                          hint="choose a new or empty folder")
+
+
+def is_space_readme(path: Path) -> bool:
+    """A README.md whose YAML front matter (between `---` lines) says `sdk: gradio`."""
+    import yaml
+
+    if not path.is_file():
+        return False
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    match = re.match(r"---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(\r?\n|$)", text, re.DOTALL)
+    if match is None:
+        return False
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return False
+    return isinstance(meta, dict) and meta.get("sdk") == "gradio"
 
 
 def write(path: Path, text: str) -> Path:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from ..errors import OptionError
+from . import did_you_mean, refuse_option
 
 
 def main(argv: list[str]) -> int:
@@ -37,7 +38,8 @@ def main(argv: list[str]) -> int:
     dataclass_types = (recipe_cls.arguments_class, TrainingArguments)
     parser = ArgumentParser(dataclass_types, allow_abbrev=False, prog=f"classicnets train {recipe}",
                             description=(recipe_cls.__module__ and sys.modules[recipe_cls.__module__].__doc__))
-    parser.error = lambda message: _refuse(message, recipe)  # one line, not argparse's usage block
+    prog = f"classicnets train {recipe}"
+    parser.error = lambda message: refuse_option(message, prog)  # one line, not argparse's usage block
     parser.set_defaults(**recipe_cls.training_defaults)
     rest, options, source = argv[1:], {}, None
     if rest and rest[0].endswith((".yaml", ".yml", ".json")):
@@ -53,7 +55,10 @@ def main(argv: list[str]) -> int:
             raise OptionError(err.option, str(err).removeprefix(f"--{err.option} "), source=source) from None
         raise
     if unknown:
-        _refuse(f"unrecognized arguments: {' '.join(unknown)}{_suggestion(unknown, dataclass_types)}", recipe)
+        import dataclasses
+
+        known = [f"--{f.name}" for dc in dataclass_types for f in dataclasses.fields(dc)]
+        refuse_option(f"unrecognized arguments: {' '.join(unknown)}{did_you_mean(unknown, known)}", prog)
 
     engine = Engine(recipe_cls(recipe_args), training_args)
     try:
@@ -66,23 +71,6 @@ def main(argv: list[str]) -> int:
             raise
         raise full from err
     return 0
-
-
-def _refuse(message: str, recipe: str):
-    import re
-
-    message = re.sub(r"argument (--\w+):", r"\1:", message)  # "--max_steps: invalid int value: 'x'"
-    raise OptionError(None, f"{message}; `classicnets train {recipe} --help` lists every option.")
-
-
-def _suggestion(unknown: list[str], dataclass_types) -> str:
-    import dataclasses
-    import difflib
-
-    known = [f"--{f.name}" for dc in dataclass_types for f in dataclasses.fields(dc)]
-    flags = [a.split("=")[0] for a in unknown if a.startswith("--")]
-    close = difflib.get_close_matches(flags[0], known, 1) if flags else []
-    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def _checked_options(options: dict, dataclass_types, path: str, recipe: str) -> dict:

@@ -7,12 +7,15 @@ a `shared/data` folder beside the project checkout (or `../shared/data` from the
 present, so the README's commands work on the project's machines with nothing to set.
 """
 
+import logging
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from datasets import Dataset, DatasetDict, load_dataset
 
 from ..errors import DataError, UserError
+from .text_files import check_text_file
 
 MIRROR_ENV = "CLASSICNETS_DATA_MIRROR"
 
@@ -80,8 +83,13 @@ def load_hub_dataset(name_or_path: str, split: str | None = None, **kwargs) -> D
         ) from err
 
 
-def load_data_files(files: dict[str, str]) -> DatasetDict:
-    """{split name: CSV/TSV/JSON(L)/parquet file} as a DatasetDict; the format comes from the first file's suffix."""
+def load_data_files(files: dict[str, str], options: dict[str, str] | None = None) -> DatasetDict:
+    """{split name: CSV/TSV/JSON(L)/parquet file} as a DatasetDict; the format comes from the first file's suffix.
+
+    `options` ({split name: option}, e.g. {"train": "train_file"}) names the option that gave each file in errors.
+    Text formats are checked first (UTF-8, no NUL byte: `check_text_file`), and a file `datasets` cannot parse is
+    named with the parser's own reason: a `DataError` either way, instead of a DatasetGenerationError."""
+    options = options or {}
     first = next(iter(files.values()))
     suffix = Path(first).suffix.lower().lstrip(".")
     builder = {"jsonl": "json", "tsv": "csv"}.get(suffix, suffix)
@@ -90,7 +98,60 @@ def load_data_files(files: dict[str, str]) -> DatasetDict:
     if builder not in ("csv", "json", "parquet"):
         raise DataError(f"{first}: unknown data format {suffix!r}; give a .csv, .tsv, .json, .jsonl or .parquet file "
                         "(the format comes from the suffix).")
-    return load_dataset(builder, data_files=files, **({"delimiter": "\t"} if suffix == "tsv" else {}))
+    if builder != "parquet":  # `datasets` reads CSV and JSON as UTF-8 and has no option for another encoding
+        for split, path in files.items():
+            check_text_file(path, "utf-8", options.get(split), encoding_option=None)
+    from datasets.exceptions import DatasetGenerationError
+
+    try:
+        with _quiet_parsers():
+            return load_dataset(builder, data_files=files, **({"delimiter": "\t"} if suffix == "tsv" else {}))
+    except DatasetGenerationError as err:
+        raise unreadable_file_error(err, files, options, suffix) from None
+
+
+@contextmanager
+def _quiet_parsers():
+    """Without the parsers' own "Failed to read file ..." log line: the DataError says it (in one line)."""
+    loggers = [logging.getLogger(f"datasets.packaged_modules.{m}.{m}") for m in ("csv", "json", "parquet")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
+def unreadable_file_error(err: BaseException, files: dict[str, str], options: dict[str, str],
+                          suffix: str) -> DataError:
+    """A DataError naming the file the parser failed on (found in the traceback: the error does not say) and the
+    parser's reason (the error `err` wraps)."""
+    causes, cause = [], err
+    while cause is not None and cause not in causes:
+        causes.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    reason = next((c for c in causes[1:] if str(c).strip()), err)  # the parser's error, under datasets' wrapper
+    wanted = {Path(path).expanduser().resolve(): split for split, path in files.items()}
+    split = None
+    for c in causes:
+        tb = c.__traceback__
+        while tb is not None:
+            for value in tb.tb_frame.f_locals.values():
+                if isinstance(value, (str, os.PathLike)) and 0 < len(str(value)) < 4096 and os.path.isabs(value):
+                    split = wanted.get(Path(value).resolve(), split)
+            tb = tb.tb_next
+    if split is not None:
+        where = f"--{options[split]} {files[split]}" if split in options else str(files[split])
+    else:
+        where = "one of " + ", ".join(str(path) for path in files.values())
+    kinds = {"tsv": "TSV (tab-separated)", "jsonl": "JSON Lines", "json": "JSON or JSON Lines"}
+    kind = kinds.get(suffix, suffix.upper())
+    first = str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__
+    return DataError(f"{where} cannot be read as {kind} ({type(reason).__name__}: {first}). Repair the file (a "
+                     "quote left open, a line with too many fields, a truncated last line) or give it the suffix "
+                     "of its real format.")
 
 
 def require_columns(dataset: Dataset, columns: list[str], what: str) -> None:

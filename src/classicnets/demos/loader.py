@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CheckpointError  # a UserError: `classicnets` prints its one-line message, exit 1
+from ..errors import CheckpointError, UserError  # `classicnets` prints a UserError's one-line message, exit 1
 
 __all__ = ["DEMO_FAMILIES", "Checkpoint", "CheckpointError", "detect_family", "load_checkpoint", "read_config",
            "require_family", "resolve_checkpoint"]
@@ -137,13 +137,59 @@ def load_checkpoint(checkpoint: Checkpoint, family: str, device: str | None = No
     try:
         with quiet_loading():
             model = auto.from_pretrained(checkpoint.path)
-        tokenizer = None if family == "gan-mnist" else AutoTokenizer.from_pretrained(checkpoint.path)
-    except OSError as err:  # a weight or tokenizer file missing from the folder or repo
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise CheckpointError(f"{checkpoint} has a config.json but its model cannot be loaded: {first}") from None
+    except UserError:
+        raise  # already one line naming the file (a wrong model type, ...)
+    except (OSError, ValueError) as err:  # a weight file missing from the folder or repo, a config it cannot take
+        raise CheckpointError(f"{checkpoint} has a config.json but its model cannot be loaded: "
+                              f"{_first_line(err)}") from None
+    tokenizer = None if family == "gan-mnist" else _load_tokenizer(checkpoint, family, AutoTokenizer)
     if device:
         model = model.to(device)
     return model.eval(), tokenizer
+
+
+# The file each family's tokenizer is loaded from (char-LSTM: CharTokenizer's vocab.json; Transformers: the
+# `tokenizers` serialization, tokenizer.json).
+TOKENIZER_FILES = {"char-lstm": "vocab.json"}
+
+
+def _load_tokenizer(checkpoint: Checkpoint, family: str, auto):
+    """The checkpoint's tokenizer; a missing, truncated or corrupt tokenizer file is one CheckpointError naming it.
+
+    What a bad file raises depends on who reads it: CharTokenizer a ValueError, transformers a JSONDecodeError (a
+    ValueError), a KeyError or TypeError (JSON of the wrong shape), `tokenizers` a plain `Exception` from Rust
+    ("data did not match any variant of untagged enum ...")."""
+    try:
+        return auto.from_pretrained(checkpoint.path)
+    except UserError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        problem = err
+    except Exception as err:  # noqa: BLE001 - `tokenizers` raises Exception itself for a file it cannot parse
+        if type(err) is not Exception:
+            raise  # a bug, not a file: keep its traceback
+        problem = err
+    name = TOKENIZER_FILES.get(family, "tokenizer.json")
+    fix = ("Copy the tokenizer files of the run that trained the model back into the folder, or save the tokenizer "
+           "again (tokenizer.save_pretrained(folder)).")
+    if checkpoint.is_local:
+        file = Path(checkpoint.path) / name
+        if not file.is_file():
+            raise CheckpointError(f"{checkpoint} has a model but no {name}: its tokenizer cannot be loaded. {fix}")
+        where = str(file)
+    else:
+        where = f"The {name} of the Hub repo {checkpoint}"
+    reason = _first_line(problem)
+    if name in reason and isinstance(problem, ValueError):
+        raise CheckpointError(reason)  # the reader's own message names the file and the fix (CharTokenizer's)
+    if not isinstance(problem, (OSError, ValueError)):
+        reason = f"{type(problem).__name__ if type(problem) is not Exception else 'tokenizers'}: {reason}"
+    raise CheckpointError(f"{where} is truncated or corrupt, the tokenizer cannot be loaded ({reason}). {fix}")
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
 
 
 @contextmanager

@@ -19,7 +19,8 @@ Stays local (never read, never sent):
 * training state: every folder named `checkpoints` or `checkpoint-*` (accelerate's `optimizer.bin`,
   `scheduler.bin`, `random_states_0.pkl`, `custom_checkpoint_*.pkl`, `engine_state.json`, ...; the transformers
   Trainer leaves `checkpoint-*` folders out of its pushes too);
-* `*.tmp` files and folders (a checkpoint being written) and lock files (`*.lock`, e.g. `.classicnets.lock`);
+* `*.tmp` files and folders (a checkpoint being written), lock files (`*.lock`, e.g. `.classicnets.lock`) and
+  the run's list of the files it wrote (`.classicnets-run.json`, for `--overwrite_output_dir`);
 * TensorBoard logs: `events.out.tfevents.*` files, and the whole top-level sub-folder that holds any (accelerate
   writes `RUN/<recipe>/` with event files and an `hparams.yml`);
 * `.git/`, `.cache/`, `__pycache__/`, `.ipynb_checkpoints/`, `*.pyc`, `.DS_Store`.
@@ -61,6 +62,8 @@ import struct
 import zipfile
 from pathlib import Path
 
+from ..errors import UserError
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["HubError", "push_checkpoint", "PICKLE_PATTERNS", "IGNORE_PATTERNS", "LOCAL_DIR_PATTERNS",
@@ -71,7 +74,7 @@ PICKLE_PATTERNS = ("*.bin", "*.pt", "*.pth", "*.pkl", "*.pickle", "*.ckpt")
 # Folders that stay local with everything in them (matched against each folder's name, at any depth).
 LOCAL_DIR_PATTERNS = ("checkpoints", "checkpoint-*", "*.tmp", ".git", ".cache", "__pycache__", ".ipynb_checkpoints")
 # Files that stay local (matched against the file's name).
-IGNORE_PATTERNS = ("*.tmp", "*.lock", "events.out.tfevents.*", "*.pyc", ".DS_Store")
+IGNORE_PATTERNS = ("*.tmp", "*.lock", ".classicnets-run.json", "events.out.tfevents.*", "*.pyc", ".DS_Store")
 _TENSORBOARD_EVENTS = "events.out.tfevents.*"
 # Text files searched for absolute local paths, and how much of each.
 TEXT_SUFFIXES = (".md", ".txt", ".json", ".jsonl", ".yaml", ".yml", ".py", ".csv", ".tsv", ".cfg", ".toml", ".ini",
@@ -84,10 +87,11 @@ _OLD_PICKLE_START = frozenset(op.code.encode("latin-1") for op in pickletools.op
 _TOKEN_LIKE = re.compile(r"\bhf_[A-Za-z0-9]{20,}\b")  # real tokens: hf_ + 34 letters and digits
 
 
-class HubError(RuntimeError):
+class HubError(UserError, RuntimeError):
     """A push failed. `str(exc)` says what happened and what to do; `reason` is a short category:
     `"checkpoint"`, `"unreachable"`, `"offline"`, `"auth"`, `"forbidden"`, `"not_found"`, `"interrupted"`,
-    `"invalid"`, `"server"` or `"hub"`."""
+    `"invalid"`, `"server"` or `"hub"`. A `classicnets.errors.UserError` (a RuntimeError too, as before): the
+    command line (`classicnets push`, `classicnets train --push_to_hub`) prints it as one line, exit code 1."""
 
     def __init__(self, message: str, *, reason: str = "hub", status_code: int | None = None):
         super().__init__(message)

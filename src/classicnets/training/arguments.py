@@ -6,6 +6,7 @@ a value that cannot work is refused when the command is parsed, not minutes late
 """
 
 import dataclasses
+import math
 import numbers
 import os
 import types
@@ -20,8 +21,9 @@ class TrainingArguments:
     output_dir: str = field(default="outputs/run", metadata={
         "help": "Where checkpoints, metrics and the final model go."})
     overwrite_output_dir: bool = field(default=False, metadata={
-        "help": "Start afresh in an output_dir that holds an earlier run, deleting its checkpoints and metrics "
-                "(without it such a run stops with an error: resume it or pick another folder)."})
+        "help": "Start afresh in an output_dir that holds an earlier run: its files are set aside and removed once "
+                "the new model is saved, and put back if the new run fails (without it such a run stops with an "
+                "error: resume it or pick another folder). A folder holding files no run wrote is refused."})
     seed: int = field(default=42, metadata={"help": "Seed for weights, data order and dropout."})
 
     # How long to train: the first limit reached stops the run (it then evaluates and saves).
@@ -30,7 +32,7 @@ class TrainingArguments:
         "help": "Epochs to run when max_steps is -1 (default 1; with --max_time and neither limit set, time alone "
                 "ends the run)."})
     max_time: float | None = field(default=None, metadata={
-        "help": "Stop cleanly after this many minutes of training (evaluation excluded). The LR schedule then "
+        "help": "Stop cleanly after this many minutes of training, > 0 (evaluation excluded). The LR schedule then "
                 "follows whichever is further along, steps or time, so it ends on time on a slow machine."})
 
     per_device_train_batch_size: int = field(default=32, metadata={"help": "Batch size on each process (>= 1)."})
@@ -66,7 +68,8 @@ class TrainingArguments:
         "help": "'latest' or a checkpoint folder to continue from."})
 
     report_to: str = field(default="none", metadata={
-        "help": "Accelerate trackers: none, tensorboard, all, or a comma list."})
+        "help": "Accelerate trackers: none, all (every one installed), or one or a comma list of tensorboard, "
+                "wandb, mlflow, ... (installed)."})
     disable_tqdm: bool = field(default=False, metadata={"help": "No progress bar."})
 
     push_to_hub: bool = field(default=False, metadata={"help": "Upload the final model to the Hub."})
@@ -80,7 +83,8 @@ class TrainingArguments:
                 hint="-1 trains for --num_train_epochs instead")
         require(self.num_train_epochs is None or self.num_train_epochs > 0, "num_train_epochs", "must be > 0",
                 self.num_train_epochs)
-        require(self.max_time is None or self.max_time >= 0, "max_time", "must be >= 0 minutes", self.max_time)
+        require(self.max_time is None or self.max_time > 0, "max_time", "must be > 0 minutes", self.max_time,
+                hint="leave it out to train without a time limit")
         for name in ("per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps"):
             require(getattr(self, name) >= 1, name, "must be >= 1", getattr(self, name))
         require(self.learning_rate >= 0, "learning_rate", "must be >= 0", self.learning_rate,
@@ -106,12 +110,40 @@ class TrainingArguments:
         require(self.save_total_limit >= 0, "save_total_limit", "must be >= 0", self.save_total_limit,
                 hint="0 keeps every checkpoint")
         require(not (self.push_to_hub and not self.hub_model_id), "push_to_hub", "needs --hub_model_id org/name")
+        check_report_to(self.report_to)
 
 
 def require(ok: bool, option: str, message: str, got=..., hint: str | None = None) -> None:
     """Raise `OptionError` unless `ok`: "--option message (got value); hint"."""
     if not ok:
         raise OptionError(option, message, got, hint=hint)
+
+
+def require_seed(value: int, option: str) -> None:
+    """A seed that `torch.Generator().manual_seed` (and numpy) take: in [0, 2**32), as --seed."""
+    require(0 <= value < 2**32, option, "must be in [0, 2**32)", value)
+
+
+def check_report_to(report_to: str) -> None:
+    """--report_to as the Engine hands it to accelerate (`"none"`, or a comma list): every name one accelerate
+    knows, and installed (accelerate silently skips a tracker whose package is missing: a run that logs nothing)."""
+    if report_to in ("none", ""):
+        return
+    from accelerate.tracking import LOGGER_TYPE_TO_CLASS, get_available_trackers
+    from accelerate.utils import LoggerType
+
+    known = [str(t) for t in LoggerType.list()] + [t for t in LOGGER_TYPE_TO_CLASS if t not in LoggerType.list()]
+    names = report_to.split(",")
+    for name in names:
+        require(name in known, "report_to", f"must be none, or one or a comma list (no spaces) of {', '.join(known)}",
+                report_to, hint=None if name != "none" else "none stands alone")
+    if "all" in names:
+        return
+    available = {str(t) for t in get_available_trackers()} | {t for t in LOGGER_TYPE_TO_CLASS
+                                                                if t not in LoggerType.list()}
+    for name in names:
+        require(name in available, "report_to", f"names {name}, which is not installed", report_to,
+                hint=f"pip install {name.replace('_', '-')}, or leave it out")
 
 
 def scheduler_names() -> list[str]:
@@ -124,9 +156,19 @@ def check_types(options) -> None:
     """Refuse a field whose value is not of its annotated type (an options file or a Python caller can pass one)."""
     hints = typing.get_type_hints(type(options))
     for f in dataclasses.fields(options):
-        problem = type_problem(getattr(options, f.name), hints[f.name])
+        value = getattr(options, f.name)
+        problem = type_problem(value, hints[f.name])
         if problem:
-            raise OptionError(f.name, f"must be {problem}", getattr(options, f.name))
+            raise OptionError(f.name, f"must be {problem}", value)
+        if not _finite(value):  # argparse's float() and YAML read "inf" and "nan": no option means them
+            raise OptionError(f.name, "must be a finite number", value)
+
+
+def _finite(value) -> bool:
+    """False for a float that is inf or nan (or a list holding one); True for anything else."""
+    if isinstance(value, (list, tuple)):
+        return all(_finite(v) for v in value)
+    return not isinstance(value, numbers.Real) or isinstance(value, numbers.Integral) or math.isfinite(value)
 
 
 def type_problem(value, annotation) -> str | None:

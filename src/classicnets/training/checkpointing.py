@@ -5,8 +5,10 @@ optimiser, RNG of every process), the engine's and the recipe's own state (sched
 noise generator: tensors in `training_state.safetensors`, the rest in `engine_state.json`), and
 `engine_state.json` itself, written last. A checkpoint is first written to `checkpoint-<step>.tmp` and renamed
 only once every process has finished writing; an old one is renamed `checkpoint-<step>.deleting` before it is
-deleted. Leftovers of a run killed half-way (`.tmp`, `.deleting`, a folder without `engine_state.json`) are
-removed at the next start (`remove_leftovers`).
+deleted; a checkpoint saved again at the same step replaces the old one by renames (old -> `.old`, `.tmp` -> final,
+then `.old` deleted), so a kill never leaves the step without a whole checkpoint. Leftovers of a run killed
+half-way (`.tmp`, `.deleting`, `.old`, a folder without `engine_state.json`) are removed at the next start
+(`remove_leftovers`, which first puts back a `.old` whose replacement never arrived).
 
 Resuming executes no code from the checkpoint: nothing of ours is pickled, and what Accelerate pickles
 (optimiser, RNG states) it loads with `torch.load(weights_only=True)`, which only rebuilds tensors, numbers and
@@ -14,6 +16,7 @@ the numpy types of its allow-list.
 """
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -31,7 +34,8 @@ ENGINE_STATE = "engine_state.json"
 TRAINING_STATE = "training_state.safetensors"
 METRICS_LOG = "metrics.jsonl"  # appended to by every step of a run (training/metrics.py)
 _NAME = re.compile(r"^checkpoint-(\d+)$")
-_LEFTOVER = re.compile(r"^checkpoint-\d+\.(tmp|deleting)$")
+_LEFTOVER = re.compile(r"^checkpoint-\d+\.(tmp|deleting|old)$")
+_SWAPPED = re.compile(r"^(checkpoint-\d+)\.old$")
 
 
 def checkpoints_dir(output_dir: str | Path) -> Path:
@@ -48,33 +52,132 @@ def completed_checkpoints(output_dir: str | Path) -> list[Path]:
     return [p for _, p in sorted(found)]
 
 
-# What runs and `save_pretrained` write into an output folder: with --overwrite_output_dir these are replaced (set
-# aside, deleted once the new run has saved its model); anything else in the folder is never touched.
-RUN_FILE_PATTERNS = ("checkpoints", "*.safetensors", "*.json", "*.jsonl", "*.txt", "*.md", "*.png", "*.py",
-                     "*.model", "tokenizer", ".replaced-*")
+# --- what an output folder holds: a run's own files, by provenance ------------------------------------------
+#
+# A run lists the top-level entries it wrote in `MANIFEST` (`.classicnets-run.json`, written atomically at each
+# checkpoint and at the end, "finished" once the model is saved). --overwrite_output_dir sets aside only what a run
+# wrote: the manifest's entries, the folders a run writes while it trains (checkpoints/, tokenizer/, the tracker's
+# folder, the GAN's samples/ of step-*.png) and metrics.jsonl. A folder written before manifests existed is judged
+# by the exact names a run writes (`LEGACY_RUN_FILES`, `LEGACY_RUN_PATTERNS`), never by extension. Anything else
+# in the folder (a corpus, a script, notes) is no run's: the engine then refuses the folder, naming those files,
+# even with --overwrite_output_dir; nothing is deleted or moved.
+
+MANIFEST = ".classicnets-run.json"
 LOCK_FILE = ".classicnets.lock"
+REPLACED_PREFIX = ".replaced-"  # <output_dir>/.replaced-<stamp>/: an earlier run set aside by --overwrite_output_dir
+RUN_FOLDERS = ("checkpoints", "tokenizer")  # written while a run trains (text_tasks.trained_once: tokenizer/)
+LEGACY_RUN_FILES = frozenset({
+    "model.safetensors", "model.safetensors.index.json", "config.json", "generation_config.json",
+    "metrics.json", METRICS_LOG, "README.md", "samples.txt", "examples.txt",
+    "vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+    "added_tokens.json", "image_utils.py",
+    # the plots of the built-in recipes (Recipe.plot, eval_curve, save_pretrained)
+    "loss_curve.png", "accuracy.png", "chrf.png", "confusion_matrix.png", "discriminator_outputs.png",
+    "lenet_fid.png", "samples.png",
+})
+LEGACY_RUN_PATTERNS = ("model-[0-9][0-9][0-9][0-9][0-9]-of-[0-9][0-9][0-9][0-9][0-9].safetensors",
+                       "configuration_*.py", "modeling_*.py", "tokenization_*.py", "pipeline_*.py")
+_SAMPLE_GRID = re.compile(r"^step-\d+\.png$")
 
 
-def folder_contents(output_dir: str | Path, tracker_dir: str) -> tuple[list[str], list[str]]:
-    """(entries a run writes, other entries) of output_dir, names sorted; the lock file is neither."""
+def read_manifest(output_dir: str | Path) -> dict | None:
+    """The manifest of the run(s) that wrote output_dir, or None (none, or unreadable: then judged by names)."""
+    path = Path(output_dir) / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
+        return None
+    return manifest
+
+
+def write_manifest(output_dir: str | Path, files: list[str], finished: bool, recipe: str) -> None:
+    """Atomically (a temporary file renamed over the old one): a kill leaves the old manifest or the new one."""
+    path = Path(output_dir) / MANIFEST
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"recipe": recipe, "finished": finished, "files": sorted(set(files))}, indent=2))
+    os.replace(tmp, path)
+
+
+def _not_entries(name: str) -> bool:
+    """The lock and the manifest: bookkeeping, neither a run's output nor the user's."""
+    return name in (LOCK_FILE, MANIFEST, MANIFEST + ".tmp")
+
+
+def run_entries(output_dir: str | Path, tracker_dir: str = "", extra_names: tuple[str, ...] = ()) -> set[str]:
+    """The top-level entries of output_dir that a classicnets run wrote (see the comment above)."""
     import fnmatch
 
     root = Path(output_dir)
     if not root.is_dir():
+        return set()
+    names = {p.name for p in root.iterdir() if not _not_entries(p.name)}
+    manifest = read_manifest(root)
+    ours = set(RUN_FOLDERS) | {METRICS_LOG} | ({tracker_dir} if tracker_dir else set())
+    if manifest is not None:
+        ours |= {str(n) for n in manifest["files"]}
+    else:
+        ours |= LEGACY_RUN_FILES | set(extra_names)
+        ours |= {n for n in names if any(fnmatch.fnmatch(n, pattern) for pattern in LEGACY_RUN_PATTERNS)}
+    samples = root / "samples"  # the GAN's grids during training: a run's only if it holds nothing else
+    if samples.is_dir() and all(_SAMPLE_GRID.match(p.name) and p.is_file() for p in samples.iterdir()):
+        ours.add("samples")
+    return {n for n in names if n in ours and not n.startswith(REPLACED_PREFIX)}
+
+
+def folder_contents(output_dir: str | Path, tracker_dir: str = "",
+                    extra_names: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+    """(entries a run wrote, other entries) of output_dir, names sorted; the lock and the manifest are neither.
+    A `.replaced-*` folder is never a run's entry: it holds an earlier run that must not be deleted unseen."""
+    root = Path(output_dir)
+    if not root.is_dir():
         return [], []
-    names = sorted(p.name for p in root.iterdir() if p.name != LOCK_FILE)
-    patterns = (*RUN_FILE_PATTERNS, tracker_dir)
-    ours = [n for n in names if any(fnmatch.fnmatch(n, pat) for pat in patterns)]
-    return ours, [n for n in names if n not in ours]
+    names = sorted(p.name for p in root.iterdir() if not _not_entries(p.name))
+    ours = run_entries(root, tracker_dir, extra_names)
+    return [n for n in names if n in ours], [n for n in names if n not in ours]
+
+
+def replaced_folders(output_dir: str | Path) -> list[Path]:
+    root = Path(output_dir)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.name.startswith(REPLACED_PREFIX) and p.is_dir())
+
+
+def finished_model(output_dir: str | Path) -> bool:
+    """Whether output_dir holds a model a run finished (its manifest says so; before manifests: metrics.json,
+    written once the model is saved)."""
+    manifest = read_manifest(output_dir)
+    if manifest is not None:
+        return bool(manifest.get("finished"))
+    return (Path(output_dir) / "metrics.json").is_file()
 
 
 def set_aside(output_dir: str | Path, names: list[str], stamp: str) -> Path:
-    """Move `names` into `<output_dir>/.replaced-<stamp>/` (renames: nothing is deleted yet)."""
-    aside = Path(output_dir) / f".replaced-{stamp}"
+    """Move `names` (and the manifest, if any) into `<output_dir>/.replaced-<stamp>/`: renames, nothing is
+    deleted yet. The engine deletes that folder once the new run has saved its model, or moves it back
+    (`restore`) if the new run stops before."""
+    aside = Path(output_dir) / f"{REPLACED_PREFIX}{stamp}"
     aside.mkdir()
-    for name in names:
+    for name in [*names, *([MANIFEST] if (Path(output_dir) / MANIFEST).is_file() else [])]:
         (Path(output_dir) / name).rename(aside / name)
     return aside
+
+
+def restore(output_dir: str | Path, aside: Path, discard: list[str]) -> None:
+    """Undo `set_aside`: delete `discard` (what the interrupted new run wrote, and its manifest), then move the
+    set-aside entries back and remove the then empty `aside` folder."""
+    root = Path(output_dir)
+    for name in [*discard, MANIFEST, MANIFEST + ".tmp"]:
+        path = root / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+    for entry in sorted(aside.iterdir()):
+        entry.rename(root / entry.name)
+    aside.rmdir()
 
 
 def earlier_run(output_dir: str | Path) -> str | None:
@@ -120,9 +223,15 @@ def finalize(output_dir: str | Path, step: int, engine_state: dict, keep: int, o
     save_tensors(tensors, tmp / TRAINING_STATE)
     (tmp / ENGINE_STATE).write_text(json.dumps(engine_state, indent=2))
     final = checkpoints_dir(output_dir) / f"checkpoint-{step}"
-    if final.exists():
-        _delete(final)
-    tmp.rename(final)
+    if final.exists():  # the same step saved again (a resumed run): the old one goes only once the new is in place
+        old = final.with_name(final.name + ".old")
+        if old.exists():
+            shutil.rmtree(old)  # what a kill left of an earlier swap, `final` being whole
+        final.rename(old)  # a kill from here on leaves `.old` whole: remove_leftovers puts it back
+        tmp.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(final)
     for old in completed_checkpoints(output_dir)[:-keep] if keep > 0 else []:
         _delete(old)
     return final
@@ -136,10 +245,18 @@ def _delete(checkpoint: Path) -> None:
 
 
 def remove_leftovers(output_dir: str | Path) -> list[str]:
-    """Delete what a killed run left half-written or half-deleted under checkpoints/; the names removed."""
+    """Delete what a killed run left half-written or half-deleted under checkpoints/; the names removed.
+
+    A checkpoint that `finalize` had renamed `.old` to make way for a new save of the same step, and that the kill
+    left without its replacement, is first put back (it is whole: `.old` is deleted only once the new one is in
+    place)."""
     root = checkpoints_dir(output_dir)
     if not root.is_dir():
         return []
+    for path in sorted(root.iterdir()):
+        swapped = _SWAPPED.match(path.name)
+        if swapped and path.is_dir() and (path / ENGINE_STATE).is_file() and not (root / swapped.group(1)).exists():
+            path.rename(root / swapped.group(1))
     doomed = [p for p in root.iterdir() if p.is_dir() and (_LEFTOVER.match(p.name) or (
         _NAME.match(p.name) and not (p / ENGINE_STATE).is_file()))]
     for path in doomed:

@@ -15,8 +15,11 @@ step (tests/training/killed_run.py).
 import contextlib
 import json
 import math
+import os
 import pickle
+import re
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -77,24 +80,19 @@ class Engine:
         self.agreed_train_seconds = 0.0  # training time, the same on every process
         self.lock = None
         self.replaced_dir = None  # an earlier run's files, set aside by --overwrite_output_dir until the end
+        self._restorable = False  # whether this run set them aside (then moved back if it stops before saving)
+        self._foreign_at_start: set[str] = set()  # entries of the output folder that this run must not claim
 
     # --- set-up -------------------------------------------------------------------------------------------
 
     def setup(self) -> None:
         args, accelerator = self.args, self.accelerator
         set_seed(args.seed)
-        self._lock_output_dir()
-        replaced = self._check_output_dir() if not args.resume_from_checkpoint else []
+        self._prepare_output_dir()
         self.recipe.show_progress = not args.disable_tqdm and accelerator.is_local_main_process
         with accelerator.main_process_first():  # datasets caches its preprocessing once
             self.recipe.build(accelerator)
         train_dataloader = self.recipe.train_dataloader(args, accelerator)
-        # Every input is read and valid: only now does an earlier run's output make way (set aside, deleted
-        # once this run has saved its model).
-        if replaced and accelerator.is_main_process:
-            self.replaced_dir = checkpointing.set_aside(args.output_dir, replaced,
-                                                        time.strftime("%Y%m%d-%H%M%S"))
-        accelerator.wait_for_everyone()
         models = self.recipe.models()
         optimizers = self.recipe.create_optimizers(args)
         prepared = accelerator.prepare(*models.values(), *optimizers.values(), train_dataloader)
@@ -149,33 +147,127 @@ class Engine:
         if args.resume_from_checkpoint:
             self._resume(args.resume_from_checkpoint)
 
-    def _lock_output_dir(self) -> None:
-        """One run at a time writes an output folder (a second is refused, naming the first); a resumed run
-        first clears what its killed predecessor left half-written."""
+    # --- the output folder ---------------------------------------------------------------------------------
+    #
+    # Provenance, not names, decides what a run may replace: a run lists what it wrote in the folder's manifest
+    # (checkpointing.MANIFEST, rewritten at each checkpoint and at the end). A fresh run refuses a folder that holds
+    # anything no run wrote (naming it; choose another --output_dir), even with --overwrite_output_dir, and never
+    # replaces one of its own inputs (--train_file, an options file, ... lying in the folder). What an earlier run
+    # wrote is set aside (`.replaced-<stamp>/`), deleted once this run has saved its model, and moved back if this
+    # run stops before that (an error, Ctrl-C) without a checkpoint of its own worth continuing. A `.replaced-*`
+    # folder that a killed run (kill -9) left is restored at the next start when the killed run left nothing to
+    # continue, kept until a resumed run has saved its model, and otherwise refused with a message naming it:
+    # never deleted unseen.
+
+    def _prepare_output_dir(self) -> None:
+        """Lock the output folder, deal with what earlier runs left there, and set aside what
+        --overwrite_output_dir replaces: on the main process, every process raising the same error."""
         args, accelerator = self.args, self.accelerator
-        self.lock = None
+        self.lock, self.replaced_dir, self._restorable = None, None, False
+        error = [None]
         if accelerator.is_main_process:
-            Path(args.output_dir).mkdir(parents=True, exist_ok=True)
-            self.lock = RunLock(args.output_dir).acquire()
-            if args.resume_from_checkpoint:
-                removed = checkpointing.remove_leftovers(args.output_dir)
-                if removed:
-                    self.print(f"Removed what the interrupted run left half-written: {', '.join(removed)}")
+            try:
+                Path(args.output_dir).mkdir(parents=True, exist_ok=True)
+                self.lock = RunLock(args.output_dir).acquire()
+                self._prepare_locked_output_dir()
+            except UserError as err:
+                error[0] = err
+        broadcast_object_list(error)  # every process raises, or none does
+        if error[0] is not None:
+            if self.lock is not None:
+                self.lock.release()
+                self.lock = None
+            raise error[0]
         accelerator.wait_for_everyone()
+
+    def _own_resume(self) -> bool:
+        """Whether this run continues a checkpoint of this very output folder ("latest" included)."""
+        spec = self.args.resume_from_checkpoint
+        if not spec:
+            return False
+        if spec == "latest":
+            return True
+        own = checkpointing.checkpoints_dir(self.args.output_dir).resolve()
+        return Path(spec).resolve().is_relative_to(own)
+
+    def _prepare_locked_output_dir(self) -> None:
+        args = self.args
+        out = Path(args.output_dir)
+        own_resume = self._own_resume()
+        self._handle_replaced_folders(own_resume)
+        if own_resume:
+            # A resumed run first clears what its killed predecessor left half-written.
+            removed = checkpointing.remove_leftovers(out)
+            if removed:
+                self.print(f"Removed what the interrupted run left half-written: {', '.join(removed)}")
+            ours = checkpointing.run_entries(out, self.recipe.name, self._plot_names())
+            self._foreign_at_start = {p.name for p in out.iterdir()} - ours - set(self._input_entries())
+            return
+        replaced = self._check_output_dir()
+        if replaced:
+            self.replaced_dir = checkpointing.set_aside(out, replaced, time.strftime("%Y%m%d-%H%M%S"))
+            self._restorable = True
+        self._foreign_at_start = {p.name for p in out.iterdir() if p != self.replaced_dir}
+        if replaced:
+            self.print(f"--overwrite_output_dir: set aside the earlier run's files in {self.replaced_dir} "
+                       "(deleted once this run has saved its model, moved back if it stops before).")
+
+    def _handle_replaced_folders(self, own_resume: bool) -> None:
+        """A `.replaced-*` folder is an earlier run that an --overwrite_output_dir run set aside and was killed
+        before it saved its model (or before it deleted the folder): restore, keep or refuse, never delete."""
+        out = Path(self.args.output_dir)
+        found = checkpointing.replaced_folders(out)
+        if not found:
+            return
+        if len(found) > 1:
+            raise OutputDirError(
+                f"{out} holds {len(found)} folders of earlier runs set aside by interrupted --overwrite_output_dir "
+                f"runs ({_listing([p.name for p in found])}): nothing was changed. Keep what you need of them "
+                "elsewhere and delete them, or choose another --output_dir.")
+        aside = found[0]
+        if checkpointing.finished_model(out):
+            raise OutputDirError(
+                f"{aside} holds the earlier run that the run now in {out} replaced (that run saved its model but was "
+                "stopped before deleting it): nothing was changed. Delete it (or move it elsewhere) if you no longer "
+                "need it, or choose another --output_dir.")
+        left = checkpointing.completed_checkpoints(out)
+        if left and own_resume:
+            self.replaced_dir = aside
+            self.print(f"{aside} holds the earlier run that the interrupted --overwrite_output_dir run set aside: "
+                       "it is deleted once this run has saved its model.")
+            return
+        if left:
+            raise OutputDirError(
+                f"{aside} holds the earlier run that an interrupted --overwrite_output_dir run set aside, and that "
+                f"run left {left[-1].name}: nothing was changed. Continue it with --resume_from_checkpoint latest (the "
+                f"earlier run is deleted once it has saved its model), or delete {checkpointing.checkpoints_dir(out)} "
+                "to get the earlier run back at the next start.")
+        # The killed run left nothing to continue: what it wrote makes way for the earlier run.
+        partial, others = checkpointing.folder_contents(out, self.recipe.name, self._plot_names())
+        others = [n for n in others if n != aside.name]
+        if others or set(partial) & set(self._input_entries()):
+            raise OutputDirError(
+                f"{aside} holds the earlier run that an interrupted --overwrite_output_dir run set aside, and {out} "
+                f"also holds files no run wrote ({_listing(others or sorted(self._input_entries()))}): nothing was "
+                f"changed. Move the contents of {aside.name} back by hand, or choose another --output_dir.")
+        checkpointing.restore(out, aside, partial)
+        self.print(f"Restored the earlier run that an interrupted --overwrite_output_dir run had set aside in "
+                   f"{aside.name}" + (f" (that run's partial output, {_listing(partial)}, was discarded)."
+                                      if partial else "."))
 
     def _check_output_dir(self) -> list[str]:
         """A fresh run never mixes with, nor silently replaces, what a folder holds: an earlier run (its
         metrics.jsonl would be appended to, its checkpoints taken as `latest`), a saved model, or anything
-        else. With --overwrite_output_dir, what a run writes is replaced (the names returned) and anything
-        else refused."""
-        args, accelerator = self.args, self.accelerator
-        found = [checkpointing.folder_contents(args.output_dir, self.recipe.name)
-                 if accelerator.is_main_process else None]
-        broadcast_object_list(found)  # every process raises, or none does
-        ours, others = found[0]
+        else. With --overwrite_output_dir, what a run wrote (by the folder's manifest: see the comment above) is
+        replaced (the names returned); a folder that also holds files no run wrote, or an input of this run, is
+        refused whole: choose another --output_dir."""
+        args = self.args
+        ours, others = checkpointing.folder_contents(args.output_dir, self.recipe.name, self._plot_names())
+        inputs = self._input_entries()
         if others:
+            named = [f"{n} (this run's {inputs[n]})" if n in inputs else n for n in others]
             raise OutputDirError(
-                f"{args.output_dir} holds files that no classicnets run writes ({_listing(others)}): nothing "
+                f"{args.output_dir} holds files that no classicnets run writes ({_listing(named)}): nothing "
                 "was changed. Choose another --output_dir, or move them out first.")
         if ours and not args.overwrite_output_dir:
             run = checkpointing.earlier_run(args.output_dir)
@@ -184,7 +276,85 @@ class Engine:
                 f"{args.output_dir} already holds {what}. Continue a run with --resume_from_checkpoint "
                 "latest, choose another --output_dir, or pass --overwrite_output_dir to replace it (it is "
                 "kept until this run has saved its model).")
+        mine = sorted(n for n in ours if n in inputs)
+        if mine or (ours and "" in inputs):
+            what = (", ".join(f"{n} is this run's {inputs[n]}" for n in mine) if mine
+                    else f"this run's {inputs['']} is the folder itself")
+            raise OutputDirError(
+                f"{args.output_dir}: {what}: --overwrite_output_dir never replaces what a run reads; nothing was "
+                "changed. Choose another --output_dir, or move the input out of it.")
         return ours
+
+    def _plot_names(self) -> tuple[str, ...]:
+        """The plot the recipe declares beside the built-in ones (judging a folder written before manifests)."""
+        curve = getattr(self.recipe, "eval_curve", None)
+        return (curve[1],) if curve else ()
+
+    def _input_entries(self) -> dict[str, str]:
+        """{top-level entry of the output folder: the option naming it} for every input of this run that lies
+        in the output folder ("" for an input that is the folder itself): the recipe's file and folder options,
+        a checkpoint of another run resumed from, and the files of the command line (an options file)."""
+        out = Path(self.args.output_dir).resolve()
+        candidates = []
+        for key, value in getattr(self.recipe.args, "__dict__", {}).items():
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(item, (str, os.PathLike)) and str(item):
+                    candidates.append((f"--{key}", item, False))
+        if self.args.resume_from_checkpoint and not self._own_resume():  # another run's checkpoint
+            candidates.append(("--resume_from_checkpoint", self.args.resume_from_checkpoint, False))
+        candidates += [("options file", arg, True) for arg in sys.argv[1:]]
+        found = {}
+        for option, item, files_only in candidates:
+            try:
+                path = Path(item)
+                if not path.exists() or (files_only and not path.is_file()):
+                    continue
+                path = path.resolve()
+            except (OSError, ValueError):
+                continue
+            if path == out:
+                found.setdefault("", option)
+            elif path.is_relative_to(out):
+                found.setdefault(path.relative_to(out).parts[0], option)
+        return found
+
+    def _record_outputs(self, finished: bool) -> None:
+        """Main process: rewrite the folder's manifest with every top-level entry this run wrote (what was there
+        before it that no run wrote, and its inputs, excluded)."""
+        out = Path(self.args.output_dir)
+        earlier = checkpointing.read_manifest(out)
+        skip = self._foreign_at_start | set(self._input_entries())
+        names = {p.name for p in out.iterdir()
+                 if not p.name.startswith(checkpointing.REPLACED_PREFIX)
+                 and p.name not in (checkpointing.LOCK_FILE, checkpointing.MANIFEST, checkpointing.MANIFEST + ".tmp")}
+        files = (names - skip) | (set(earlier["files"]) & names if earlier else set())
+        checkpointing.write_manifest(out, sorted(files), finished, self.recipe.name)
+
+    def _after_failure(self, err: BaseException) -> None:
+        """Main process, this run stopped before saving its model (an error, Ctrl-C): the earlier run it was
+        replacing comes back, unless this run left a checkpoint to continue (then both stay, and the message says
+        how to go on)."""
+        aside = self.replaced_dir
+        if aside is None or not self._restorable or not aside.is_dir():
+            return
+        out = Path(self.args.output_dir)
+        try:
+            left = checkpointing.completed_checkpoints(out)
+            if left:
+                _warn(f"{aside} still holds the earlier run this one was replacing: continue this run with "
+                      f"--resume_from_checkpoint latest (from {left[-1].name}; the earlier run is deleted once it "
+                      f"has saved its model), or delete {checkpointing.checkpoints_dir(out)} to get the earlier run "
+                      "back at the next start.")
+                return
+            skip = self._foreign_at_start | set(self._input_entries())
+            partial = sorted(p.name for p in out.iterdir() if p != aside and p.name not in skip
+                             and p.name not in (checkpointing.LOCK_FILE, checkpointing.MANIFEST))
+            checkpointing.restore(out, aside, partial)
+            self.replaced_dir = None
+            _warn(f"Stopped before saving its model ({type(err).__name__}): moved the earlier run's files back into "
+                  f"{out}.")
+        except Exception as problem:  # never hide the error that stopped the run
+            _warn(f"Could not move the earlier run's files back from {aside} ({problem}): they are still there.")
 
     def _resume(self, spec: str) -> None:
         checkpoint = checkpointing.resolve_checkpoint(self.args.output_dir, spec)
@@ -193,14 +363,27 @@ class Engine:
             raise CheckpointError(
                 f"{checkpoint} was written by the {state['recipe']} recipe, not {self.recipe.name}: resume "
                 f"it with `classicnets train {state['recipe']}`, or start a new run in another --output_dir.")
+        # accelerate unpickles `custom_checkpoint_<i>.pkl` with weights_only=False (code runs) for each object
+        # registered with `register_for_checkpointing`: the engine registers none and never writes one.
+        strays = sorted(p.name for p in checkpoint.glob("custom_checkpoint_*.pkl"))
+        if strays and not getattr(self.accelerator, "_custom_objects", None):
+            raise CheckpointError(
+                f"{checkpoint} holds {', '.join(strays)}, which classicnets never writes (a pickle, which can run "
+                "code): it is refused rather than loaded. Start a new run, or resume from a checkpoint you made.")
         try:
             # accelerate skips an RNG file it cannot load with a log line only: a resume would silently
             # differ.
             from accelerate.utils import load as safe_load
 
-            safe_load(checkpoint / f"random_states_{self.accelerator.process_index}.pkl")
-            self.accelerator.load_state(str(checkpoint))
+            safe_load(checkpoint / f"random_states_{self.accelerator.process_index}.pkl", weights_only=True)
+            # weights_only=True: what accelerate unpickles (optimiser, schedulers, sampler) rebuilds tensors,
+            # numbers and accelerate's allow-list of numpy types, nothing else (its default too: said, not assumed).
+            self.accelerator.load_state(str(checkpoint), load_kwargs={"weights_only": True})
         except RuntimeError as err:
+            if "custom checkpoints" in str(err):  # accelerate: a custom_checkpoint_*.pkl too many or too few
+                raise CheckpointError(
+                    f"{checkpoint} holds other custom_checkpoint_*.pkl files than this run registers: it was not "
+                    "written by this run's options. Resume from a checkpoint you made, or start a new run.") from None
             if "size mismatch" not in str(err) and "Missing key" not in str(err):
                 raise
             raise CheckpointError(
@@ -228,6 +411,10 @@ class Engine:
     def train(self) -> dict:
         try:
             return self._train()
+        except BaseException as err:  # KeyboardInterrupt included: an earlier run set aside comes back
+            if self.accelerator.is_main_process:
+                self._after_failure(err)
+            raise
         finally:
             if self.lock is not None:
                 self.lock.release()
@@ -348,7 +535,8 @@ class Engine:
         step = self.run.step
         tmp = checkpointing.temporary_path(self.args.output_dir, step)
         accelerator.wait_for_everyone()
-        accelerator.save_state(str(tmp))
+        with self._full_disk_is_one_line():
+            accelerator.save_state(str(tmp))
         accelerator.wait_for_everyone()
         if accelerator.is_main_process:
             state = {"global_step": step, "epoch": self.epoch,
@@ -357,8 +545,10 @@ class Engine:
                      # Exact, local paths included: checkpoints stay on this machine (metrics.json is
                      # published).
                      "recipe_arguments": json.loads(json.dumps(vars(self.recipe.args), default=str))}
-            checkpointing.finalize(self.args.output_dir, step, state, self.args.save_total_limit,
-                                   objects=self.state_objects)
+            with self._full_disk_is_one_line():
+                checkpointing.finalize(self.args.output_dir, step, state, self.args.save_total_limit,
+                                       objects=self.state_objects)
+                self._record_outputs(finished=False)
         accelerator.wait_for_everyone()
         self._paused_seconds += time.perf_counter() - started
 
@@ -369,7 +559,7 @@ class Engine:
         if accelerator.is_main_process:
             out = Path(self.args.output_dir)
             unwrapped = {name: accelerator.unwrap_model(m) for name, m in self.models.items()}
-            with self.averaged_weights():
+            with self._full_disk_is_one_line(), self.averaged_weights():
                 self.recipe.save_pretrained(unwrapped, out)
             summary = {"recipe": self.recipe.name, "command": command_line(accelerator.num_processes),
                        "global_step": self.run.step, "stop_reason": stop_reason,
@@ -382,11 +572,14 @@ class Engine:
                        "history": [r for r in self.metrics.records() if r["kind"] == "eval"],
                        "training_arguments": vars(self.args), "recipe_arguments": vars(self.recipe.args)}
             summary = portable(summary, Path.cwd())  # what leaves the machine holds no absolute local path
-            (out / "metrics.json").write_text(json.dumps(summary, indent=2, default=str))
-            self.recipe.plot(self.metrics.records(), out)
-            self.recipe.write_model_card(out, summary)
+            with self._full_disk_is_one_line():
+                (out / "metrics.json").write_text(json.dumps(summary, indent=2, default=str))
+                self.recipe.plot(self.metrics.records(), out)
+                self.recipe.write_model_card(out, summary)
+                self._record_outputs(finished=True)  # the new model is saved: from here on it is the folder's
             if self.replaced_dir is not None:  # the new run is saved: the one it replaces can go
                 shutil.rmtree(self.replaced_dir, ignore_errors=True)
+                self.replaced_dir = None
             self.print(f"Saved the model, metrics.json and plots to {out}")
             if self.args.push_to_hub:
                 from ..hub.push import push_checkpoint
@@ -395,6 +588,19 @@ class Engine:
                 self.print(f"Pushed to {url}")
         accelerator.wait_for_everyone()
         accelerator.end_training()
+
+    @contextlib.contextmanager
+    def _full_disk_is_one_line(self):
+        """Writing checkpoints and the model: a full disk becomes `DiskFullError` (one line naming the folder and
+        the space a checkpoint needs), whatever the writer raised: OSError ENOSPC, torch.save's `RuntimeError:
+        [enforce fail at inline_container.cc:...] unexpected pos ...`, safetensors' I/O error."""
+        try:
+            yield
+        except Exception as err:
+            full = full_disk_error(err, self.args.output_dir, checkpoint_bytes(getattr(self, "models", None)))
+            if full is None:
+                raise
+            raise full from err
 
     def autocast(self):
         """`accelerator.autocast()` for passes through a module that `prepare` did not wrap; without mixed
@@ -411,6 +617,51 @@ class Engine:
     def print(self, *values) -> None:
         if self.accelerator.is_main_process:
             tqdm.write(" ".join(str(v) for v in values))
+
+
+# torch.save (its zip writer) and safetensors when a write fails: on a full disk these are what they raise, not
+# OSError ENOSPC. Translated only when the disk is in fact (nearly) full.
+_WRITE_FAILURE = re.compile(r"inline_container\.cc|unexpected pos|iostream error|file write failed|"
+                            r"No space left on device|os error 28", re.IGNORECASE)
+LOW_FREE_BYTES = 64 * 2**20  # free space under which a failed write is taken for a full disk (at least)
+
+
+def full_disk_error(err: BaseException, output_dir: str | Path, needed_bytes: int | None = None):
+    """A `DiskFullError` for `err` raised while writing into output_dir if it is a full disk, else None: OSError
+    ENOSPC, or a write failure of torch.save or safetensors (RuntimeError, SafetensorError) while the folder's
+    disk has less free space than a checkpoint needs (at least `LOW_FREE_BYTES`)."""
+    import errno
+
+    from ..errors import DiskFullError, disk_full_error
+
+    if isinstance(err, DiskFullError):
+        return err
+    if isinstance(err, OSError):
+        return disk_full_error(err, output_dir, needed_bytes)
+    if not (isinstance(err, RuntimeError) or type(err).__name__ == "SafetensorError"):
+        return None
+    if not _WRITE_FAILURE.search(str(err)):
+        return None
+    folder = Path(output_dir)
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), Path("."))
+    try:
+        free = shutil.disk_usage(existing).free
+    except OSError:
+        return None
+    if free >= max(needed_bytes or 0, LOW_FREE_BYTES):
+        return None  # space enough: a failure of another kind, kept as it is
+    return disk_full_error(OSError(errno.ENOSPC, "No space left on device", str(folder)), folder, needed_bytes)
+
+
+def checkpoint_bytes(models: dict | None) -> int | None:
+    """About what one checkpoint takes: the weights plus AdamW's two moments of each (3x the weights)."""
+    if not models:
+        return None
+    return 3 * sum(t.numel() * t.element_size() for m in models.values() for t in (*m.parameters(), *m.buffers()))
+
+
+def _warn(message: str) -> None:
+    tqdm.write(message, file=sys.stderr)
 
 
 def _listing(names: list[str], limit: int = 6) -> str:

@@ -20,7 +20,14 @@ from datasets.fingerprint import Hasher
 
 from ..data import load_data_files, load_hub_dataset, require_columns
 from ..models.transformer import TransformerConfig, train_sst2_tokenizer
-from ..models.transformer.configuration_transformer import NORM_STYLES, POOLINGS, POSITION_ENCODINGS, PRESETS
+from ..models.transformer.configuration_transformer import (
+    ACTIVATIONS,
+    NORM_STYLES,
+    POOLINGS,
+    POSITION_ENCODINGS,
+    PRESETS,
+)
+from ..models.transformer.tokenization_transformer import SPECIAL_TOKENS
 from .arguments import check_types, require
 from .recipe import Recipe
 
@@ -46,7 +53,8 @@ class TransformerTextArguments:
         "help": "Override the position encoding.", "choices": POSITION_ENCODINGS})
     norm_style: str | None = field(default=None, metadata={
         "help": "Override post/pre LayerNorm.", "choices": NORM_STYLES})
-    activation: str | None = field(default=None, metadata={"help": "Override the feed-forward activation."})
+    activation: str | None = field(default=None, metadata={
+        "help": "Override the feed-forward activation.", "choices": ACTIVATIONS})
 
     dataset_name: str = field(default="stanfordnlp/sst2", metadata={
         "help": "Hub id or local folder in Hub layout (see CLASSICNETS_DATA_MIRROR)."})
@@ -76,11 +84,38 @@ class TransformerTextArguments:
         for name in ("dropout", "attention_dropout"):
             value = getattr(self, name)
             require(value is None or 0 <= value < 1, name, "must be in [0, 1)", value)
-        require(self.vocab_size >= 1, "vocab_size", "must be >= 1", self.vocab_size)
+        for name, allowed in (("pooling", POOLINGS), ("position_encoding", POSITION_ENCODINGS),
+                              ("norm_style", NORM_STYLES), ("activation", ACTIVATIONS)):
+            value = getattr(self, name)
+            require(value is None or value in allowed, name, f"must be one of {', '.join(allowed)}", value)
+        preset = PRESETS[self.preset]
+        require_divisible_heads(self.d_model or preset["d_model"], self.num_heads or preset["num_heads"], self.preset,
+                                d_model_given=self.d_model is not None, num_heads_given=self.num_heads is not None)
+        require(self.vocab_size > len(SPECIAL_TOKENS), "vocab_size", f"must be >= {len(SPECIAL_TOKENS) + 1}",
+                self.vocab_size, hint=f"the vocabulary holds the {len(SPECIAL_TOKENS)} special tokens "
+                                      f"{' '.join(SPECIAL_TOKENS)} and at least one word piece")
         require(self.min_frequency >= 1, "min_frequency", "must be >= 1", self.min_frequency)
         require(self.max_length >= 3, "max_length", "must be >= 3", self.max_length,
                 hint="[CLS], one token, [SEP]")
         require(not self.validation_file or bool(self.train_file), "validation_file", "needs --train_file")
+
+
+def require_divisible_heads(d_model: int, num_heads: int, preset: str | None = None, d_model_given: bool = True,
+                            num_heads_given: bool = True) -> None:
+    """Attention splits d_model into num_heads equal heads: refuse a pair that does not divide, naming the option
+    the user set (with `preset`, a value not given is the preset's) and values that fit."""
+    if d_model % num_heads == 0:
+        return
+    why = "(each head gets d_model / num_heads dimensions)"
+    if num_heads_given or not d_model_given:
+        fits = [h for h in range(1, min(d_model, 16) + 1) if d_model % h == 0]
+        width = (f"--d_model {d_model}" if d_model_given or preset is None
+                 else f"the preset {preset}'s d_model {d_model}")
+        require(False, "num_heads", f"must divide {width} {why}", num_heads,
+                hint=f"e.g. {', '.join(map(str, fits))}" + ("" if d_model_given else ", or set --d_model"))
+    require(False, "d_model", f"must be a multiple of the preset {preset}'s num_heads {num_heads} {why}", d_model,
+            hint=f"e.g. {d_model - d_model % num_heads or num_heads} or {d_model - d_model % num_heads + num_heads}, "
+                 "or set --num_heads")
 
 
 class TransformerTextRecipe(Recipe):
@@ -160,10 +195,10 @@ def load_splits(args, **hub_options):
     --validation_file), else --dataset_name (a Hub id or local folder; `hub_options`, such as a configuration
     name, go to `load_hub_dataset`). A missing split is named, with the option that fixes it."""
     if args.train_file:
-        files = {args.train_split: args.train_file}
+        files, options = {args.train_split: args.train_file}, {args.train_split: "train_file"}
         if args.validation_file:
-            files[args.eval_split] = args.validation_file
-        splits = load_data_files(files)
+            files[args.eval_split], options[args.eval_split] = args.validation_file, "validation_file"
+        splits = load_data_files(files, options)
     else:
         splits = load_hub_dataset(args.dataset_name, **hub_options)
     for split_name in (args.train_split, args.eval_split):

@@ -7,6 +7,7 @@ half-way, the next one finds no Hub at all.
 import contextlib
 import io
 import logging
+import sys
 import warnings
 from pathlib import Path
 
@@ -27,6 +28,15 @@ ckpt = Path(p["checkpoint"])
 result = {}
 
 
+def run_program(args):
+    """The exit code of `classicnets ARGS` as the program runs it (argv read from sys.argv, errors printed)."""
+    saved, sys.argv = sys.argv, ["classicnets", *args]
+    try:
+        return cli_main()
+    finally:
+        sys.argv = saved
+
+
 def attempt(label, **kwargs):
     try:
         info = push_checkpoint(ckpt, p["repo"], **kwargs)
@@ -40,13 +50,13 @@ def attempt(label, **kwargs):
 attempt("wrong_token", token=p["wrong_token"])
 stderr = io.StringIO()
 with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
-    code = cli_main(["push", str(ckpt), p["repo"], "--token", p["wrong_token"]])
+    code = run_program(["push", str(ckpt), p["repo"], "--token", p["wrong_token"]])
 result["cli_wrong_token"] = {"exit": code, "stderr": stderr.getvalue()}
 attempt("cut_off")  # valid token from HF_TOKEN; the server drops the commit and goes away
 attempt("unreachable")
 stderr = io.StringIO()
 with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
-    code = cli_main(["push", str(ckpt), p["repo"]])
+    code = run_program(["push", str(ckpt), p["repo"]])
 result["cli_unreachable"] = {"exit": code, "stderr": stderr.getvalue()}
 result["logs"] = log_stream.getvalue()
 write_result(result)

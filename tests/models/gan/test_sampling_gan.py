@@ -180,3 +180,34 @@ def test_label_values_are_not_read_off_the_cpu():
         modeling_gan._check_labels(config, torch.tensor([0, 10, 1]), 3, "generator")
     with pytest.raises(ValueError, match="shape"):  # shapes and dtypes are still checked everywhere
         modeling_gan._check_labels(config, torch.zeros(2, dtype=torch.long, device="meta"), 3, "generator")
+
+
+@pytest.mark.parametrize("output_type", ["pt", "np", "pil"])
+def test_generate_refuses_a_result_beyond_the_limit_before_drawing_and_names_generate_batches(monkeypatch,
+                                                                                               output_type):
+    model = make("tiny")
+    forward = model.generator.forward
+
+    def refuse(z, y=None):  # without the check, generate would decode, then fill a 31 GB result: fail at once
+        raise AssertionError("generate must refuse before decoding anything")
+
+    monkeypatch.setattr(model.generator, "forward", refuse)
+    # 10**7 MNIST images: 31 GB as floats (~38 GB as PIL images) in one result
+    with pytest.raises(ValueError, match=r"generate\(num_images=10,000,000, output_type='" + output_type
+                       + r"'\) would hold 3\d\.\d GB of images at once, more than MAX_GENERATE_BYTES \(4\.0 GB, "
+                         r"[\d,]+ such images\)\. Iterate over generate_batches\(num_images=10000000"):
+        model.generate(10**7, seed=0, output_type=output_type)
+    monkeypatch.setattr(model.generator, "forward", forward)
+    per_image = 4 * 784 if output_type != "pil" else 784 + modeling_gan.PIL_IMAGE_OVERHEAD
+    monkeypatch.setattr(modeling_gan, "MAX_GENERATE_BYTES", 5 * per_image)
+    assert len(model.generate(5, seed=0, output_type=output_type)) == 5  # up to the limit: as before
+    with pytest.raises(ValueError, match="generate_batches"):
+        model.generate(6, seed=0, output_type=output_type)
+
+
+def test_generate_batches_has_no_limit_and_gives_the_images_generate_gives(monkeypatch):
+    model = make("tiny", num_classes=10)
+    monkeypatch.setattr(modeling_gan, "MAX_GENERATE_BYTES", 4 * 784 * 3)  # generate: at most 3 images
+    streamed = torch.cat(list(model.generate_batches(7, seed=2, batch_size=2)))
+    monkeypatch.setattr(modeling_gan, "MAX_GENERATE_BYTES", 4 * 784 * 7)
+    torch.testing.assert_close(streamed, model.generate(7, seed=2), rtol=0, atol=1e-6)

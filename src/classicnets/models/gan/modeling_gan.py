@@ -29,6 +29,11 @@ from .image_utils import to_pil_images
 DEFAULT_BATCH_SIZE = 1024
 NOISE_BLOCK = 8192
 OUTPUT_TYPES = ("pt", "np", "pil")
+# generate() returns all its images at once: it refuses a call whose result would exceed this many bytes (10**7
+# MNIST images are 31 GB as float32) and points to generate_batches, whose memory one batch bounds. Raise it
+# (modeling_gan.MAX_GENERATE_BYTES = ...) to allow more in one call.
+MAX_GENERATE_BYTES = 4 * 10**9
+PIL_IMAGE_OVERHEAD = 3 * 1024  # bytes a PIL image holds besides its pixels (measured: ~3 KB for 28x28 "L")
 
 
 @dataclass
@@ -320,10 +325,13 @@ class GANModel(GANPreTrainedModel):
         cluster frequencies): see [`GANModel.sample_labels`].
 
         `batch_size` bounds what one pass of the generator holds in memory (activations of `batch_size` images;
-        `None`: all at once). The result itself is `num_images` images: for very many, iterate over
-        [`GANModel.generate_batches`] instead, or use `"pil"`/`"np"`, which are built batch by batch on the CPU.
+        `None`: all at once). The result itself is `num_images` images, built batch by batch into one result: a
+        call whose result would exceed `MAX_GENERATE_BYTES` (4 GB: ~1.3 million 28x28 images as floats, ~1 million
+        as PIL images) raises a ValueError before drawing anything. For more, iterate over
+        [`GANModel.generate_batches`], which yields the same images one batch at a time.
         """
         _check_output_type(output_type)
+        self._check_result_size(num_images, output_type)
         batches = self.generate_batches(num_images, seed=seed, labels=labels, batch_size=batch_size)
         if output_type == "pil":
             return [image for batch in batches for image in to_pil_images(batch)]
@@ -336,6 +344,23 @@ class GANModel(GANPreTrainedModel):
             out[start : start + len(batch)] = batch if output_type == "pt" else batch.permute(0, 2, 3, 1).cpu().numpy()
             start += len(batch)
         return out
+
+    def _check_result_size(self, num_images, output_type: str) -> None:
+        """Refuse a generate() whose result alone would exceed MAX_GENERATE_BYTES, naming generate_batches."""
+        if isinstance(num_images, bool) or not isinstance(num_images, int):
+            return  # _prepare_sampling names the mistake
+        pixels = self.config.num_channels * self.config.image_size**2
+        per_image = pixels + PIL_IMAGE_OVERHEAD if output_type == "pil" else 4 * pixels  # uint8 or float32
+        if num_images * per_image <= MAX_GENERATE_BYTES:
+            return
+        most = MAX_GENERATE_BYTES // per_image
+        raise ValueError(
+            f"generate(num_images={num_images:,}, output_type={output_type!r}) would hold "
+            f"{_gigabytes(num_images * per_image)} of images at once, more than MAX_GENERATE_BYTES "
+            f"({_gigabytes(MAX_GENERATE_BYTES)}, {most:,} such images). Iterate over "
+            f"generate_batches(num_images={num_images}, seed=..., batch_size=...) instead: it yields the same images "
+            "one batch at a time, so memory stays bounded by one batch."
+        )
 
     def generate_batches(
         self,
@@ -454,6 +479,10 @@ class GANModel(GANPreTrainedModel):
                 return self.generator(noise.to(self.device), y).float().clamp_(0, 1)
         finally:
             self.generator.train(was_training)
+
+
+def _gigabytes(count: int) -> str:
+    return f"{count / 1e9:.1f} GB"
 
 
 def _rng_device(generator: torch.Generator | None) -> torch.device:

@@ -73,6 +73,8 @@ class CharLSTMArguments:
         for name in ("eval_streams", "eval_chunk"):
             require(getattr(self, name) >= 1, name, "must be >= 1", getattr(self, name))
         require(self.sample_chars >= 0, "sample_chars", "must be >= 0", self.sample_chars, hint="0 writes no sample")
+        require(bool(self.sample_prompt) or self.sample_chars == 0, "sample_prompt", "must hold at least one character",
+                self.sample_prompt, hint="the sample continues it; --sample_chars 0 writes no sample")
         try:
             codecs.lookup(self.encoding)
         except LookupError:

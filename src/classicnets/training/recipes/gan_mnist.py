@@ -45,7 +45,7 @@ from ...models.gan import (
     save_image_grid,
 )
 from ...models.gan.configuration_gan import PRESETS
-from ..arguments import check_types, require
+from ..arguments import check_types, require, require_seed
 from ..recipe import Recipe
 
 CARDS = Path(__file__).parent / "cards"
@@ -124,6 +124,19 @@ class GANMNISTArguments:
             require(getattr(self, name) >= 10, name, "must be >= 10", getattr(self, name))
         require(self.sample_every >= 0, "sample_every", "must be >= 0", self.sample_every,
                 hint="0 writes sample grids only at the end")
+        for name in ("cluster_seed", "sample_seed", "eval_seed"):
+            require_seed(getattr(self, name), name)
+        self._check_architecture()
+
+    def _check_architecture(self) -> None:
+        """The preset with the overrides must make a GAN (e.g. 'dcgan' halves 28 pixels at most twice): refused
+        here, naming the option, rather than after the run has started."""
+        overrides = {k: getattr(self, k) for k in ARCHITECTURE_OPTIONS if getattr(self, k) is not None}
+        try:
+            GANConfig.from_preset(self.preset, **overrides)
+        except ValueError as err:
+            named = [k for k in overrides if k in str(err)] or list(overrides) or ["preset"]
+            require(False, named[0], f"does not fit the preset {self.preset}: {err}", getattr(self, named[0]))
 
 
 class NoiseSource:

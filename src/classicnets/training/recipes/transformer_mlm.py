@@ -17,7 +17,7 @@ import torch
 
 from ...hub import CardSpec
 from ...models.transformer import TransformerForMaskedLM
-from ..arguments import require
+from ..arguments import require, require_seed
 from ..text_tasks import MaskingCollator, TransformerTextArguments, TransformerTextRecipe
 
 CARDS = Path(__file__).parent / "cards"
@@ -32,6 +32,7 @@ class TransformerMLMArguments(TransformerTextArguments):
     def __post_init__(self):
         super().__post_init__()
         require(0.0 < self.mlm_probability < 1.0, "mlm_probability", "must be in (0, 1)", self.mlm_probability)
+        require_seed(self.mask_seed, "mask_seed")
 
 
 class TransformerMLMRecipe(TransformerTextRecipe):

@@ -100,23 +100,47 @@ class TransformerSeq2SeqArguments:
     num_samples: int = field(default=8, metadata={"help": "Validation examples printed at each evaluation and saved."})
 
     def __post_init__(self):
-        if self.validation_file and not self.train_file:
-            raise ValueError("--validation_file needs --train_file.")
-        if (self.source_column is None) != (self.target_column is None):
-            raise ValueError("Give both --source_column and --target_column (two columns), or neither.")
-        if (self.source_lang is None) != (self.target_lang is None):
-            raise ValueError("Give both --source_lang and --target_lang (translation layout), or neither.")
-        if self.source_column and self.source_lang:
-            raise ValueError("Give either --source_column/--target_column or --source_lang/--target_lang, not both.")
-        if min(self.max_source_length, self.max_target_length) < 2:
-            raise ValueError("--max_source_length and --max_target_length must be >= 2 (a token and [EOS]).")
-        if self.num_beams < 1:
-            raise ValueError("--num_beams must be >= 1.")
+        from ...models.transformer.tokenization_seq2seq import SEQ2SEQ_SPECIAL_TOKENS
+        from ..arguments import check_types, require
+        from ..text_tasks import require_divisible_heads
+
+        check_types(self)
+        require(not self.validation_file or bool(self.train_file), "validation_file", "needs --train_file")
+        require((self.source_column is None) == (self.target_column is None),
+                "target_column" if self.source_column else "source_column",
+                "is needed with --" + ("source_column" if self.source_column else "target_column"),
+                hint="give both --source_column and --target_column (two columns), or neither")
+        require((self.source_lang is None) == (self.target_lang is None),
+                "target_lang" if self.source_lang else "source_lang",
+                "is needed with --" + ("source_lang" if self.source_lang else "target_lang"),
+                hint="give both --source_lang and --target_lang (translation layout), or neither")
+        require(not (self.source_column and self.source_lang), "source_lang", "cannot be combined with --source_column",
+                hint="give --source_column/--target_column or --source_lang/--target_lang, not both")
+        for name in ("d_model", "num_heads", "encoder_layers", "decoder_layers", "ffn_dim", "min_frequency"):
+            require(getattr(self, name) >= 1, name, "must be >= 1", getattr(self, name))
+        require_divisible_heads(self.d_model, self.num_heads)
+        for name in ("dropout", "attention_dropout"):
+            require(0 <= getattr(self, name) < 1, name, "must be in [0, 1)", getattr(self, name))
+        for name, allowed in (("activation", ACTIVATIONS), ("position_encoding", POSITION_ENCODINGS),
+                              ("norm_style", NORM_STYLES), ("tokenizer_type", TOKENIZER_TYPES)):
+            require(getattr(self, name) in allowed, name, f"must be one of {', '.join(allowed)}", getattr(self, name))
+        require(self.initializer_range is None or self.initializer_range > 0, "initializer_range", "must be > 0",
+                self.initializer_range, hint="leave it out for d_model^-0.5")
+        specials = len(SEQ2SEQ_SPECIAL_TOKENS)
+        require(self.vocab_size > specials, "vocab_size", f"must be >= {specials + 1}", self.vocab_size,
+                hint=f"the vocabulary holds the {specials} special tokens {' '.join(SEQ2SEQ_SPECIAL_TOKENS)} and "
+                     "at least one character or piece")
+        for name in ("max_train_samples", "max_eval_samples"):
+            require(getattr(self, name) is None or getattr(self, name) >= 1, name, "must be >= 1", getattr(self, name))
+        for name in ("max_source_length", "max_target_length"):
+            require(getattr(self, name) >= 2, name, "must be >= 2", getattr(self, name), hint="a token and [EOS]")
+        require(self.num_beams >= 1, "num_beams", "must be >= 1", self.num_beams, hint="1 decodes greedily")
         longest = max(self.max_source_length, self.max_target_length)  # the model's max_position_embeddings
-        if self.generation_max_new_tokens is not None and not 1 <= self.generation_max_new_tokens <= longest:
-            raise ValueError(f"--generation_max_new_tokens must lie in [1, {longest}] (the model has "
-                             f"max(--max_source_length, --max_target_length) = {longest} positions); got "
-                             f"{self.generation_max_new_tokens}.")
+        require(self.generation_max_new_tokens is None or 1 <= self.generation_max_new_tokens <= longest,
+                "generation_max_new_tokens", f"must lie in [1, {longest}]", self.generation_max_new_tokens,
+                hint=f"the model has max(--max_source_length, --max_target_length) = {longest} positions")
+        require(self.num_samples >= 0, "num_samples", "must be >= 0", self.num_samples,
+                hint="0 prints and saves no samples")
 
     @property
     def task(self) -> str:

@@ -58,6 +58,10 @@ class TransformerSST2Arguments(TransformerTextArguments):
         "help": "Softmax temperature T of teachers and student in the distillation term."})
 
     def __post_init__(self):
+        changed = [k for k in ARCHITECTURE_OPTIONS if getattr(self, k) is not None and k not in INIT_FROM_OPTIONS]
+        require(not (self.init_from and changed), "init_from",
+                f"takes its architecture from the checkpoint: drop {', '.join('--' + k for k in changed)}",
+                hint=f"only {', '.join('--' + k for k in INIT_FROM_OPTIONS)} may change")
         super().__post_init__()
         require(self.num_labels is None or self.num_labels >= 2, "num_labels", "must be >= 2", self.num_labels)
         require(0.0 <= self.word_dropout < 1.0, "word_dropout", "must be in [0, 1)", self.word_dropout)
