@@ -63,11 +63,11 @@ def main(argv: list[str]) -> int:
     engine = Engine(recipe_cls(recipe_args), training_args)
     try:
         engine.train()
-    except OSError as err:
-        from ..errors import disk_full_error
+    except (OSError, RuntimeError) as err:  # a full disk outside the engine's own saves (which translate theirs)
+        from ..training.engine import checkpoint_bytes, full_disk_error
 
-        full = disk_full_error(err, training_args.output_dir, _checkpoint_bytes(engine))
-        if full is None:
+        full = full_disk_error(err, training_args.output_dir, checkpoint_bytes(getattr(engine, "models", None)))
+        if full is None or full is err:
             raise
         raise full from err
     return 0
@@ -139,12 +139,3 @@ def _read_options_file(path: Path) -> dict:
         raise OptionError(None, f"{path} must hold a mapping of option names to values, not a "
                                 f"{type(options).__name__}")
     return options
-
-
-def _checkpoint_bytes(engine) -> int | None:
-    """About what one checkpoint of this run takes: the weights plus AdamW's two moments of each (3x the weights)."""
-    models = getattr(engine, "models", None)
-    if not models:
-        return None
-    weights = sum(t.numel() * t.element_size() for m in models.values() for t in (*m.parameters(), *m.buffers()))
-    return 3 * weights
