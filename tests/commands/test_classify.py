@@ -5,32 +5,21 @@ import json
 import os
 import subprocess
 import sys
-from unittest import mock
 
 import pytest
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from classicnets.commands import main
-
 from .checkpoints import SENTENCES
+from .program import one_line_error, run_program
 
 
 def run(capsys, *argv):
-    """(exit code, stdout, stderr) of `classicnets classify ARGV` as the program runs it (argv from sys.argv)."""
-    with mock.patch.object(sys, "argv", ["classicnets", "classify", *map(str, argv)]), mock.patch.dict(os.environ):
-        os.environ.pop("CLASSICNETS_DEBUG", None)
-        try:
-            code = main()
-        except SystemExit as exit_:  # --help
-            code = exit_.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    return run_program(capsys, "classify", *argv)
 
 
 def one_line(err: str) -> str:
-    assert err.count("\n") == 1 and err.startswith("classicnets classify: error: "), err
-    return err.removeprefix("classicnets classify: error: ").rstrip("\n")
+    return one_line_error("classify", err)
 
 
 def probabilities(folder, sentences):

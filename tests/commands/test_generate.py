@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 import time
-from unittest import mock
 
 import numpy as np
 import pytest
@@ -16,23 +15,15 @@ from classicnets import GANModel
 from classicnets.commands import generate, main
 from classicnets.errors import OptionError
 
+from .program import one_line_error, run_program
+
 
 def run(capsys, *argv):
-    """(exit code, stdout, stderr) of `classicnets generate ARGV`, in this process as the program runs it (argv
-    from sys.argv: an error the user caused is one line on stderr)."""
-    with mock.patch.object(sys, "argv", ["classicnets", "generate", *map(str, argv)]), mock.patch.dict(os.environ):
-        os.environ.pop("CLASSICNETS_DEBUG", None)
-        try:
-            code = main()
-        except SystemExit as exit_:  # --help
-            code = exit_.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    return run_program(capsys, "generate", *argv)
 
 
 def one_line(err: str) -> str:
-    assert err.count("\n") == 1 and err.startswith("classicnets generate: error: "), err
-    return err.removeprefix("classicnets generate: error: ").rstrip("\n")
+    return one_line_error("generate", err)
 
 
 def expected_text(folder, prompt, max_new_tokens, seed, **sampling):

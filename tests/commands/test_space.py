@@ -1,32 +1,20 @@
 """`classicnets space`: a folder the Hub runs as a Gradio Space, loading the model repo by id."""
 
 import ast
-import os
 import shutil
-import sys
-from unittest import mock
 
 import pytest
 import yaml
 
-from classicnets.commands import main
+from .program import one_line_error, run_program
 
 
 def run(capsys, *argv):
-    """(exit code, stdout, stderr) of `classicnets space ARGV` as the program runs it (argv from sys.argv)."""
-    with mock.patch.object(sys, "argv", ["classicnets", "space", *map(str, argv)]), mock.patch.dict(os.environ):
-        os.environ.pop("CLASSICNETS_DEBUG", None)
-        try:
-            code = main()
-        except SystemExit as exit_:  # --help
-            code = exit_.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    return run_program(capsys, "space", *argv)
 
 
 def one_line(err: str) -> str:
-    assert err.count("\n") == 1 and err.startswith("classicnets space: error: "), err
-    return err.removeprefix("classicnets space: error: ").rstrip("\n")
+    return one_line_error("space", err)
 
 
 def snapshot(folder):
