@@ -227,6 +227,15 @@ def test_an_options_file_inf_is_refused_with_file_and_key(tmp_path, monkeypatch)
         _train(tmp_path, str(options))
 
 
+def test_an_output_dir_that_is_a_file_is_refused_when_parsed(tmp_path):
+    (tmp_path / "notes").write_text("mine")
+    for output_dir in (tmp_path / "notes", tmp_path / "notes" / "run"):
+        with pytest.raises(OptionError, match=r"--output_dir is not a folder: .*notes is a file.*choose a folder"):
+            TrainingArguments(output_dir=str(output_dir))
+    assert (tmp_path / "notes").read_text() == "mine"
+    assert TrainingArguments(output_dir=str(tmp_path / "new" / "run")).output_dir.endswith("run")
+
+
 def test_max_time_must_be_positive_and_a_small_one_passes():
     with pytest.raises(OptionError, match=r"--max_time must be > 0 minutes \(got 0\)"):
         TrainingArguments(max_time=0)

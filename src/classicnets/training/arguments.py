@@ -12,6 +12,7 @@ import os
 import types
 import typing
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..errors import OptionError
 
@@ -78,6 +79,10 @@ class TrainingArguments:
 
     def __post_init__(self):
         check_types(self)
+        not_a_folder = next((p for p in (Path(self.output_dir), *Path(self.output_dir).parents)
+                             if p.exists() and not p.is_dir()), None) if self.output_dir else None
+        require(not_a_folder is None, "output_dir", f"is not a folder: {not_a_folder} is a file", self.output_dir,
+                hint="choose a folder")
         require(0 <= self.seed < 2**32, "seed", "must be in [0, 2**32)", self.seed)
         require(self.max_steps == -1 or self.max_steps >= 1, "max_steps", "must be >= 1", self.max_steps,
                 hint="-1 trains for --num_train_epochs instead")
