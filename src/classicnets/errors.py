@@ -135,6 +135,12 @@ def disk_full_error(err: OSError, output_dir: str | Path, needed_bytes: int | No
         "checkpoint continues with --resume_from_checkpoint latest.")
 
 
+def listing(names: list[str], limit: int = 10) -> str:
+    """`a, b, c (and 4 more)` on one line, for a message (a name with a newline in it stays on one line too)."""
+    shown = [n if n.isprintable() else repr(n) for n in names[:limit]]
+    return ", ".join(shown) + (f" (and {len(names) - limit} more)" if len(names) > limit else "")
+
+
 def format_bytes(count: float) -> str:
     if count < 1000:
         return f"{int(count)} bytes"

@@ -62,7 +62,7 @@ import struct
 import zipfile
 from pathlib import Path
 
-from ..errors import UserError
+from ..errors import UserError, listing
 
 logger = logging.getLogger(__name__)
 
@@ -109,11 +109,6 @@ def scrub_token(text: str, token: str | None = None) -> str:
 def _matches(name: str, patterns) -> bool:
     return any(fnmatch.fnmatchcase(name.lower(), p.lower()) for p in patterns)
 
-
-def _listing(paths: list[str], limit: int = 10) -> str:
-    """`a, b, c ...` on one line (a name with a newline in it stays on one line too)."""
-    shown = [p if p.isprintable() else repr(p) for p in paths[:limit]]
-    return ", ".join(shown) + (f" (and {len(paths) - limit} more)" if len(paths) > limit else "")
 
 
 def _refuse(message: str) -> HubError:
@@ -173,11 +168,11 @@ def _check_checkpoint(checkpoint_dir: Path) -> list[str]:
     files, links, special = _plan(checkpoint_dir)
     if links:
         shown = [f"{link} -> {os.readlink(checkpoint_dir / link)}" for link in links]
-        raise _refuse(f"Refusing to upload symbolic links from {checkpoint_dir}: {_listing(shown)}. classicnets "
+        raise _refuse(f"Refusing to upload symbolic links from {checkpoint_dir}: {listing(shown)}. classicnets "
                       "pushes regular files only, so that nothing outside the folder can leak. Replace each link "
                       "with a copy of the file it points to, or move it out of the folder.")
     if special:
-        raise _refuse(f"Refusing to upload {_listing(special)} from {checkpoint_dir}: not regular files (FIFO, "
+        raise _refuse(f"Refusing to upload {listing(special)} from {checkpoint_dir}: not regular files (FIFO, "
                       "socket or device). Move them out of the folder.")
     _check_no_pickle(checkpoint_dir, files)
     _check_safetensors(checkpoint_dir, files)
@@ -220,7 +215,7 @@ def _check_no_pickle(root: Path, files: list[str]) -> None:
                 "folder (the --output_dir of `classicnets train`), whose checkpoints/ stay local, or the folder "
                 "`save_pretrained` writes.")
     raise _refuse(
-        f"Refusing to upload pickle files from {root}: {_listing(found)}. Pickle files run arbitrary code when "
+        f"Refusing to upload pickle files from {root}: {listing(found)}. Pickle files run arbitrary code when "
         "loaded; classicnets only publishes safetensors weights. Re-save the model with "
         "`model.save_pretrained(folder)` (safetensors is the default) and delete the pickle files, or push a "
         "folder without them." + hint)
@@ -300,7 +295,7 @@ def _zip_pickles(path: Path) -> str | None:
                 return "a torch.save archive, whose data.pkl is a pickle"
             members = [n for n in names if _matches(Path(n).name, PICKLE_PATTERNS)]
             if members:
-                return f"a zip archive holding pickle files ({_listing(members, 3)})"
+                return f"a zip archive holding pickle files ({listing(members, 3)})"
             for name in names:
                 if name.endswith(".npy"):
                     with archive.open(name) as member:
@@ -324,7 +319,7 @@ def _check_safetensors(root: Path, files: list[str]) -> None:
             if problem:
                 problems.append(f"{f} ({problem})")
     if problems:
-        raise _refuse(f"Refusing to upload corrupt safetensors files from {root}: {_listing(problems)}. Re-save "
+        raise _refuse(f"Refusing to upload corrupt safetensors files from {root}: {listing(problems)}. Re-save "
                       "the model with `model.save_pretrained(folder)`, or remove the file.")
 
 
@@ -393,7 +388,7 @@ def _check_no_local_paths(root: Path, files: list[str]) -> None:
             line = text.count(b"\n", 0, match.start()) + 1
             leaks.append(f"{f} line {line} has {path} ({paths[path]})")
     if leaks:
-        raise _refuse(f"Refusing to upload absolute local paths from {root}: {_listing(leaks)}. They say where "
+        raise _refuse(f"Refusing to upload absolute local paths from {root}: {listing(leaks)}. They say where "
                       "files live on this machine and mean nothing on the Hub. Make them relative (e.g. to the "
                       "run folder) or remove them, then push again.")
 

@@ -35,7 +35,7 @@ from accelerate.utils import (
 from tqdm.auto import tqdm
 from transformers import get_scheduler
 
-from ..errors import CheckpointError, DataError, UserError
+from ..errors import CheckpointError, DataError, UserError, listing
 from . import checkpointing
 from .arguments import TrainingArguments
 from .context import TrainingContext
@@ -222,7 +222,7 @@ class Engine:
         if len(found) > 1:
             raise OutputDirError(
                 f"{out} holds {len(found)} folders of earlier runs set aside by interrupted --overwrite_output_dir "
-                f"runs ({_listing([p.name for p in found])}): nothing was changed. Keep what you need of them "
+                f"runs ({listing([p.name for p in found], 6)}): nothing was changed. Keep what you need of them "
                 "elsewhere and delete them, or choose another --output_dir.")
         aside = found[0]
         if checkpointing.finished_model(out):
@@ -248,11 +248,11 @@ class Engine:
         if others or set(partial) & set(self._input_entries()):
             raise OutputDirError(
                 f"{aside} holds the earlier run that an interrupted --overwrite_output_dir run set aside, and {out} "
-                f"also holds files no run wrote ({_listing(others or sorted(self._input_entries()))}): nothing was "
+                f"also holds files no run wrote ({listing(others or sorted(self._input_entries()), 6)}): nothing was "
                 f"changed. Move the contents of {aside.name} back by hand, or choose another --output_dir.")
         checkpointing.restore(out, aside, partial)
         self.print(f"Restored the earlier run that an interrupted --overwrite_output_dir run had set aside in "
-                   f"{aside.name}" + (f" (that run's partial output, {_listing(partial)}, was discarded)."
+                   f"{aside.name}" + (f" (that run's partial output, {listing(partial, 6)}, was discarded)."
                                       if partial else "."))
 
     def _check_output_dir(self) -> list[str]:
@@ -267,11 +267,11 @@ class Engine:
         if others:
             named = [f"{n} (this run's {inputs[n]})" if n in inputs else n for n in others]
             raise OutputDirError(
-                f"{args.output_dir} holds files that no classicnets run writes ({_listing(named)}): nothing "
+                f"{args.output_dir} holds files that no classicnets run writes ({listing(named, 6)}): nothing "
                 "was changed. Choose another --output_dir, or move them out first.")
         if ours and not args.overwrite_output_dir:
             run = checkpointing.earlier_run(args.output_dir)
-            what = f"a run ({run})" if run else f"a saved model or a run's files ({_listing(ours)})"
+            what = f"a run ({run})" if run else f"a saved model or a run's files ({listing(ours, 6)})"
             raise OutputDirError(
                 f"{args.output_dir} already holds {what}. Continue a run with --resume_from_checkpoint "
                 "latest, choose another --output_dir, or pass --overwrite_output_dir to replace it (it is "
@@ -663,9 +663,6 @@ def checkpoint_bytes(models: dict | None) -> int | None:
 def _warn(message: str) -> None:
     tqdm.write(message, file=sys.stderr)
 
-
-def _listing(names: list[str], limit: int = 6) -> str:
-    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def no_batch_message(dataloader, args: TrainingArguments, num_processes: int) -> str:
